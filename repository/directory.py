@@ -1,0 +1,170 @@
+"""The directory: units, categories with SLA policies, routing rules, staff, intake keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+
+from domain.routing import RoutingRule
+
+# Tables the admin API may write: the key column and the columns that may be set.
+EDITABLE: dict[str, tuple[str, tuple[str, ...]]] = {
+    "units": ("code", ("code", "name", "name_zh", "duty_24h", "active")),
+    "categories": (
+        "code",
+        (
+            "code",
+            "name",
+            "name_zh",
+            "clock",
+            "reply_within",
+            "level2_grace",
+            "reminder_ratio",
+            "urgent",
+            "active",
+        ),
+    ),
+    "routing_rules": (
+        "id",
+        ("name", "priority", "category", "district", "keywords", "unit_code", "active"),
+    ),
+}
+
+
+async def list_rows(conn: asyncpg.Connection, table: str) -> list[asyncpg.Record]:
+    key, _ = EDITABLE[table]
+    order = "priority, name" if table == "routing_rules" else key
+    return await conn.fetch(f"SELECT * FROM {table} ORDER BY {order}")
+
+
+async def get_category(conn: asyncpg.Connection, *, code: str) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM categories WHERE code = $1", code)
+
+
+async def active_rules(conn: asyncpg.Connection) -> list[RoutingRule]:
+    rows = await conn.fetch("SELECT * FROM routing_rules WHERE active ORDER BY priority, name")
+    return [
+        RoutingRule(
+            name=r["name"],
+            priority=r["priority"],
+            unit_code=r["unit_code"],
+            category=r["category"],
+            district=r["district"],
+            keywords=tuple(r["keywords"]),
+        )
+        for r in rows
+    ]
+
+
+def _columns(table: str, fields: dict[str, Any]) -> tuple[str, list[str]]:
+    key, allowed = EDITABLE[table]
+    unknown = set(fields) - set(allowed)
+    if unknown:
+        raise ValueError(f"unknown fields for {table}: {sorted(unknown)}")
+    return key, list(fields)
+
+
+async def insert_row(
+    conn: asyncpg.Connection, table: str, fields: dict[str, Any], *, if_missing: bool = False
+) -> asyncpg.Record | None:
+    """Create a directory row; with if_missing an existing row is left as it is (demo data)."""
+    _, columns = _columns(table, fields)
+    placeholders = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+    conflict = " ON CONFLICT DO NOTHING" if if_missing else ""
+    return await conn.fetchrow(
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders}){conflict} RETURNING *",
+        *fields.values(),
+    )
+
+
+async def update_row(
+    conn: asyncpg.Connection, table: str, key_value: Any, fields: dict[str, Any]
+) -> asyncpg.Record | None:
+    """Change the given columns of one row; None when there is no such row."""
+    key, columns = _columns(table, fields)
+    if not columns:
+        return await conn.fetchrow(f"SELECT * FROM {table} WHERE {key} = $1", key_value)
+    sets = ", ".join(f"{c} = ${i}" for i, c in enumerate(columns, start=2))
+    return await conn.fetchrow(
+        f"UPDATE {table} SET {sets}, updated_at = now() WHERE {key} = $1 RETURNING *",
+        key_value,
+        *fields.values(),
+    )
+
+
+async def get_user(conn: asyncpg.Connection, *, username: str) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM users WHERE username = $1", username)
+
+
+async def add_user(
+    conn: asyncpg.Connection,
+    *,
+    username: str,
+    password_hash: str,
+    role: str,
+    unit_code: str | None,
+) -> bool:
+    """Create a user; False when the username is taken (nothing is changed then)."""
+    created = await conn.fetchval(
+        """
+        INSERT INTO users (username, password_hash, role, unit_code) VALUES ($1, $2, $3, $4)
+        ON CONFLICT (username) DO NOTHING RETURNING true
+        """,
+        username,
+        password_hash,
+        role,
+        unit_code,
+    )
+    return bool(created)
+
+
+async def add_intake_key(
+    conn: asyncpg.Connection, *, name: str, channel: str, key_prefix: str, key_hash: str
+) -> bool:
+    created = await conn.fetchval(
+        """
+        INSERT INTO intake_keys (name, channel, key_prefix, key_hash) VALUES ($1, $2, $3, $4)
+        ON CONFLICT (name) DO NOTHING RETURNING true
+        """,
+        name,
+        channel,
+        key_prefix,
+        key_hash,
+    )
+    return bool(created)
+
+
+async def find_intake_key(conn: asyncpg.Connection, *, key_hash: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT name, channel FROM intake_keys WHERE key_hash = $1 AND active", key_hash
+    )
+
+
+async def claim_idempotency_key(
+    conn: asyncpg.Connection,
+    *,
+    principal: str,
+    idempotency_key: str,
+    body_hash: str,
+    inquiry_id: Any,
+    tracking_code: str,
+) -> asyncpg.Record:
+    """Remember the key's first use; the stored row is returned on every later use."""
+    await conn.execute(
+        """
+        INSERT INTO intake_requests (principal, idempotency_key, body_hash, inquiry_id, tracking_code)
+        VALUES ($1, $2, $3, $4, $5)
+        ON CONFLICT (principal, idempotency_key) DO NOTHING
+        """,
+        principal,
+        idempotency_key,
+        body_hash,
+        inquiry_id,
+        tracking_code,
+    )
+    return await conn.fetchrow(
+        "SELECT * FROM intake_requests WHERE principal = $1 AND idempotency_key = $2",
+        principal,
+        idempotency_key,
+    )

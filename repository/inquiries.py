@@ -1,0 +1,352 @@
+"""Writes of the inquiry read model (from activities) and its reads (for the API).
+
+Every write is idempotent: activities retry, so each statement either uses a natural key with
+ON CONFLICT or only moves a row forward from the state it expects.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from domain.models import ClockPlan, InquiryInput, InquiryStatus
+
+
+async def insert_inquiry(
+    conn: asyncpg.Connection, *, inquiry: InquiryInput, workflow_id: str
+) -> None:
+    await conn.execute(
+        """
+        INSERT INTO inquiries (id, tracking_code, workflow_id, channel, category, content,
+            citizen_name, citizen_phone, citizen_email, address, district, external_ref,
+            submitted_by, status, received_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+        ON CONFLICT (id) DO NOTHING
+        """,
+        UUID(inquiry.inquiry_id),
+        inquiry.tracking_code,
+        workflow_id,
+        inquiry.channel,
+        inquiry.category,
+        inquiry.content,
+        inquiry.citizen.name,
+        inquiry.citizen.phone,
+        inquiry.citizen.email,
+        inquiry.address,
+        inquiry.district,
+        inquiry.external_ref,
+        inquiry.submitted_by,
+        InquiryStatus.RECEIVED.value,
+        inquiry.received_at,
+    )
+
+
+async def add_event(
+    conn: asyncpg.Connection,
+    *,
+    inquiry_id: str,
+    event_key: str,
+    kind: str,
+    actor: str,
+    occurred_at: datetime,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Append to the timeline once per event_key."""
+    await conn.execute(
+        """
+        INSERT INTO inquiry_events (inquiry_id, event_key, kind, actor, occurred_at, detail)
+        VALUES ($1, $2, $3, $4, $5, $6)
+        ON CONFLICT (inquiry_id, event_key) DO NOTHING
+        """,
+        UUID(inquiry_id),
+        event_key,
+        kind,
+        actor,
+        occurred_at,
+        detail or {},
+    )
+
+
+async def mark_dispatched(
+    conn: asyncpg.Connection,
+    *,
+    inquiry_id: str,
+    unit_code: str,
+    rule_name: str | None,
+    plan: ClockPlan,
+) -> None:
+    await conn.execute(
+        """
+        UPDATE inquiries
+        SET status = $2, unit_code = $3, routing_rule = $4, dispatched_at = $5, remind_at = $6,
+            reply_due_at = $7, level2_at = $8, due_provisional = $9, updated_at = now()
+        WHERE id = $1 AND status = $10
+        """,
+        UUID(inquiry_id),
+        InquiryStatus.DISPATCHED.value,
+        unit_code,
+        rule_name,
+        plan.dispatched_at,
+        plan.remind_at,
+        plan.due_at,
+        plan.level2_at,
+        plan.provisional,
+        InquiryStatus.RECEIVED.value,
+    )
+    await conn.execute(
+        """
+        INSERT INTO tasks (inquiry_id, unit_code, kind, due_at, created_at)
+        VALUES ($1, $2, 'reply', $3, $4)
+        ON CONFLICT (inquiry_id, unit_code, kind) DO NOTHING
+        """,
+        UUID(inquiry_id),
+        unit_code,
+        plan.due_at,
+        plan.dispatched_at,
+    )
+
+
+async def record_escalation(
+    conn: asyncpg.Connection,
+    *,
+    inquiry_id: str,
+    step: str,
+    level: int,
+    fired_at: datetime,
+    due_at: datetime,
+) -> bool:
+    """Store one ladder step; False when it was already stored (a retried activity)."""
+    inserted = await conn.fetchval(
+        """
+        INSERT INTO escalations (inquiry_id, step, level, fired_at, due_at)
+        VALUES ($1, $2, $3, $4, $5)
+        ON CONFLICT (inquiry_id, step) DO NOTHING
+        RETURNING true
+        """,
+        UUID(inquiry_id),
+        step,
+        level,
+        fired_at,
+        due_at,
+    )
+    await conn.execute(
+        """
+        UPDATE inquiries
+        SET escalation_level = GREATEST(escalation_level, $2),
+            overdue = overdue OR $3, updated_at = now()
+        WHERE id = $1
+        """,
+        UUID(inquiry_id),
+        level,
+        level >= 1,
+    )
+    return bool(inserted)
+
+
+async def record_reply(
+    conn: asyncpg.Connection,
+    *,
+    inquiry_id: str,
+    content: str,
+    replied_by: str,
+    replied_at: datetime,
+) -> None:
+    await conn.execute(
+        """
+        UPDATE inquiries
+        SET status = $2, reply_content = $3, replied_by = $4, replied_at = $5, updated_at = now()
+        WHERE id = $1 AND status = $6
+        """,
+        UUID(inquiry_id),
+        InquiryStatus.REPLIED.value,
+        content,
+        replied_by,
+        replied_at,
+        InquiryStatus.DISPATCHED.value,
+    )
+    await conn.execute(
+        """
+        UPDATE tasks SET status = 'done', completed_at = $2
+        WHERE inquiry_id = $1 AND kind = 'reply' AND status = 'open'
+        """,
+        UUID(inquiry_id),
+        replied_at,
+    )
+
+
+async def mark_closed(
+    conn: asyncpg.Connection,
+    *,
+    inquiry_id: str,
+    closed_at: datetime,
+    on_time: bool,
+    handling_seconds: int,
+    total_seconds: int,
+) -> None:
+    await conn.execute(
+        """
+        UPDATE inquiries
+        SET status = $2, closed_at = $3, on_time = $4, handling_seconds = $5,
+            total_seconds = $6, overdue = NOT $4, updated_at = now()
+        WHERE id = $1 AND status = $7
+        """,
+        UUID(inquiry_id),
+        InquiryStatus.CLOSED.value,
+        closed_at,
+        on_time,
+        handling_seconds,
+        total_seconds,
+        InquiryStatus.REPLIED.value,
+    )
+
+
+async def queue_notification(
+    conn: asyncpg.Connection,
+    *,
+    inquiry_id: str,
+    dedupe_key: str,
+    kind: str,
+    audience: str,
+    channel: str,
+    recipient: str,
+    recipient_masked: str,
+    body: str,
+    created_at: datetime,
+) -> asyncpg.Record:
+    """Put a message in the outbox once; returns its row (new or already there)."""
+    await conn.execute(
+        """
+        INSERT INTO notifications (inquiry_id, dedupe_key, kind, audience, channel, recipient,
+            recipient_masked, body, created_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        ON CONFLICT (dedupe_key) DO NOTHING
+        """,
+        UUID(inquiry_id),
+        dedupe_key,
+        kind,
+        audience,
+        channel,
+        recipient,
+        recipient_masked,
+        body,
+        created_at,
+    )
+    return await conn.fetchrow("SELECT * FROM notifications WHERE dedupe_key = $1", dedupe_key)
+
+
+async def mark_notification_sent(conn: asyncpg.Connection, *, notification_id: int) -> None:
+    await conn.execute(
+        """
+        UPDATE notifications SET status = 'sent', sent_at = now(), attempts = attempts + 1
+        WHERE id = $1 AND status <> 'sent'
+        """,
+        notification_id,
+    )
+
+
+# ---- reads for the API ----
+
+
+async def get_inquiry(conn: asyncpg.Connection, *, inquiry_id: UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM inquiries WHERE id = $1", inquiry_id)
+
+
+async def get_by_tracking_code(conn: asyncpg.Connection, *, code: str) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM inquiries WHERE tracking_code = $1", code)
+
+
+async def list_events(conn: asyncpg.Connection, *, inquiry_id: UUID) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT kind, actor, occurred_at, detail FROM inquiry_events"
+        " WHERE inquiry_id = $1 ORDER BY occurred_at, id",
+        inquiry_id,
+    )
+
+
+async def list_notifications(
+    conn: asyncpg.Connection, *, inquiry_id: UUID, audience: str | None = None
+) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT kind, audience, channel, recipient_masked, body, status, created_at, sent_at"
+        " FROM notifications WHERE inquiry_id = $1 AND ($2::text IS NULL OR audience = $2)"
+        " ORDER BY created_at, id",
+        inquiry_id,
+        audience,
+    )
+
+
+async def list_escalations(conn: asyncpg.Connection, *, inquiry_id: UUID) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT step, level, fired_at, due_at FROM escalations WHERE inquiry_id = $1"
+        " ORDER BY fired_at, level",
+        inquiry_id,
+    )
+
+
+async def search_inquiries(
+    conn: asyncpg.Connection,
+    *,
+    status: str | None,
+    unit: str | None,
+    category: str | None,
+    channel: str | None,
+    overdue: bool | None,
+    received_from: datetime | None,
+    received_to: datetime | None,
+    limit: int,
+    offset: int,
+) -> tuple[int, list[asyncpg.Record]]:
+    """One page of inquiries, newest first, with the total that match."""
+    where = """
+        ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR unit_code = $2)
+        AND ($3::text IS NULL OR category = $3) AND ($4::text IS NULL OR channel = $4)
+        AND ($5::boolean IS NULL OR
+             ((closed_at IS NULL AND reply_due_at < now()) OR overdue) = $5)
+        AND ($6::timestamptz IS NULL OR received_at >= $6)
+        AND ($7::timestamptz IS NULL OR received_at < $7)
+    """
+    args = (status, unit, category, channel, overdue, received_from, received_to)
+    total = await conn.fetchval(f"SELECT count(*) FROM inquiries WHERE {where}", *args)
+    rows = await conn.fetch(
+        f"SELECT * FROM inquiries WHERE {where} ORDER BY received_at DESC, id LIMIT $8 OFFSET $9",
+        *args,
+        limit,
+        offset,
+    )
+    return total, rows
+
+
+async def open_tasks(conn: asyncpg.Connection, *, unit_code: str) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """
+        SELECT t.id AS task_id, t.kind, t.due_at, t.created_at, i.id AS inquiry_id,
+               i.tracking_code, i.category, i.channel, i.content, i.address, i.district,
+               i.escalation_level, i.status
+        FROM tasks t JOIN inquiries i ON i.id = t.inquiry_id
+        WHERE t.unit_code = $1 AND t.status = 'open'
+        ORDER BY t.due_at NULLS LAST, t.id
+        """,
+        unit_code,
+    )
+
+
+async def overdue_inquiries(
+    conn: asyncpg.Connection, *, unit: str | None, limit: int, offset: int
+) -> list[asyncpg.Record]:
+    """Open inquiries past their reply deadline, the most overdue first."""
+    return await conn.fetch(
+        """
+        SELECT id, tracking_code, category, channel, unit_code, status, reply_due_at,
+               escalation_level, extract(epoch FROM now() - reply_due_at)::bigint AS overdue_seconds
+        FROM inquiries
+        WHERE closed_at IS NULL AND reply_due_at < now() AND ($1::text IS NULL OR unit_code = $1)
+        ORDER BY reply_due_at, id
+        LIMIT $2 OFFSET $3
+        """,
+        unit,
+        limit,
+        offset,
+    )
