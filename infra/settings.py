@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     task_queue: str = "inquiries"
     jwt_secret: str = PLACEHOLDER_SECRET
     jwt_ttl_minutes: int = 480
+    reply_wait_seconds: float = 15.0
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     temporal_port: int = 7233

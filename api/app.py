@@ -1,0 +1,76 @@
+"""The FastAPI application: routes, error handlers, and clients made once in the lifespan."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+import asyncpg
+import structlog
+from fastapi import FastAPI, Request, Response
+from temporalio.client import Client
+
+from api.errors import install_error_handlers
+from api.routes import admin, auth, health, inquiries, public, work
+from infra.db import create_pool
+from infra.settings import Settings, get_settings
+from infra.temporal import connect_temporal
+
+log = structlog.get_logger(__name__)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    pool: asyncpg.Pool | None = None,
+    temporal: Client | None = None,
+) -> FastAPI:
+    """Build the app; a pool or client passed in is used as is and not closed by the app."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own_pool = pool is None
+        if settings.database_url is None and own_pool:
+            raise RuntimeError("DATABASE_URL is not set")
+        app.state.settings = settings
+        app.state.pool = pool or await create_pool(settings.database_url or "")
+        app.state.temporal = temporal or await connect_temporal(settings)
+        try:
+            yield
+        finally:
+            if own_pool:
+                await app.state.pool.close()
+
+    app = FastAPI(
+        title="Citizen inquiry service",
+        summary="Water-group inquiries from intake to the citizen's feedback, on SLA clocks.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    for module in (health, auth, inquiries, work, public, admin):
+        app.include_router(module.router)
+
+    @app.middleware("http")
+    async def bind_request(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started = time.perf_counter()
+        response = await call_next(request)
+        response.headers["X-Request-ID"] = request_id
+        log.info(
+            "request",
+            method=request.method,
+            path=request.url.path,
+            status=response.status_code,
+            ms=round((time.perf_counter() - started) * 1000, 1),
+        )
+        return response
+
+    return app

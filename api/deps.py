@@ -1,0 +1,113 @@
+"""Typed dependencies: the pool, the Temporal client, settings and who is calling."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import asyncpg
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
+from temporalio.client import Client
+
+from api.errors import ApiError
+from api.security import hash_intake_key, read_token
+from domain.models import UNIT_BOUND_ROLES, Role
+from infra.settings import Settings
+from repository import directory
+
+
+def get_pool(request: Request) -> asyncpg.Pool:
+    return request.app.state.pool
+
+
+def get_temporal(request: Request) -> Client:
+    return request.app.state.temporal
+
+
+def get_app_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+Pool = Annotated[asyncpg.Pool, Depends(get_pool)]
+Temporal = Annotated[Client, Depends(get_temporal)]
+AppSettings = Annotated[Settings, Depends(get_app_settings)]
+
+_bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+_api_key = APIKeyHeader(name="X-API-Key", auto_error=False)
+
+
+@dataclass(frozen=True)
+class Staff:
+    username: str
+    role: Role
+    unit_code: str | None
+
+    @property
+    def unit_bound(self) -> bool:
+        return self.role in UNIT_BOUND_ROLES
+
+    def may_see_unit(self, unit_code: str | None) -> bool:
+        return not self.unit_bound or unit_code == self.unit_code
+
+
+@dataclass(frozen=True)
+class IntakeClient:
+    name: str
+    channel: str
+
+
+_UNAUTHENTICATED = ApiError(
+    401, "unauthenticated", "sign in first", headers={"WWW-Authenticate": "Bearer"}
+)
+
+
+async def _staff_from_token(token: str | None, pool: asyncpg.Pool, settings: Settings) -> Staff:
+    claims = read_token(token, secret=settings.jwt_secret) if token else None
+    if claims is None:
+        raise _UNAUTHENTICATED
+    async with pool.acquire() as conn:
+        user = await directory.get_user(conn, username=claims["sub"])
+    if user is None or not user["active"]:
+        raise _UNAUTHENTICATED
+    return Staff(username=user["username"], role=Role(user["role"]), unit_code=user["unit_code"])
+
+
+async def current_staff(
+    pool: Pool, settings: AppSettings, token: Annotated[str | None, Depends(_bearer)]
+) -> Staff:
+    return await _staff_from_token(token, pool, settings)
+
+
+def require_role(*roles: Role) -> Callable[..., Coroutine[Any, Any, Staff]]:
+    """A dependency admitting only the given roles."""
+
+    async def _check(staff: Annotated[Staff, Depends(current_staff)]) -> Staff:
+        if staff.role not in roles:
+            raise ApiError(403, "forbidden", f"this needs the role {' or '.join(roles)}")
+        return staff
+
+    return _check
+
+
+async def intake_caller(
+    pool: Pool,
+    settings: AppSettings,
+    api_key: Annotated[str | None, Depends(_api_key)],
+    token: Annotated[str | None, Depends(_bearer)],
+) -> IntakeClient | Staff:
+    """An intake form with its key, or an operator signed in."""
+    if api_key:
+        async with pool.acquire() as conn:
+            row = await directory.find_intake_key(conn, key_hash=hash_intake_key(api_key))
+        if row is None:
+            raise ApiError(401, "invalid_api_key", "the intake key is unknown or revoked")
+        return IntakeClient(name=row["name"], channel=row["channel"])
+    staff = await _staff_from_token(token, pool, settings)
+    if staff.role not in (Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN):
+        raise ApiError(403, "forbidden", "only operators file inquiries")
+    return staff
+
+
+CurrentStaff = Annotated[Staff, Depends(current_staff)]

@@ -1,0 +1,108 @@
+"""The directory for admins: units, categories with SLA policies, routing rules."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+import asyncpg
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel
+
+from api.deps import Pool, Staff, require_role
+from api.errors import ApiError
+from api.schemas import CategoryIn, CategoryPatch, RuleIn, RulePatch, UnitIn, UnitPatch
+from domain.models import Role
+from repository import directory
+
+router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
+Admin = Annotated[Staff, Depends(require_role(Role.ADMIN))]
+
+
+def _out(row: asyncpg.Record) -> dict[str, Any]:
+    return {k: (float(v) if k in _NUMERIC else v) for k, v in dict(row).items()}
+
+
+_NUMERIC = {"reply_within", "level2_grace", "reminder_ratio"}
+
+
+@asynccontextmanager
+async def _write(pool: asyncpg.Pool):  # type: ignore[no-untyped-def]
+    """A transaction whose constraint violations become 409/422 answers."""
+    try:
+        async with pool.acquire() as conn, conn.transaction():
+            yield conn
+    except asyncpg.UniqueViolationError as exc:
+        raise ApiError(409, "already_exists", "a row with this key already exists") from exc
+    except asyncpg.ForeignKeyViolationError as exc:
+        raise ApiError(
+            422, "unknown_reference", "it names a unit or category that does not exist"
+        ) from exc
+    except asyncpg.CheckViolationError as exc:
+        raise ApiError(422, "invalid_value", "a value is out of range") from exc
+
+
+async def _list(pool: asyncpg.Pool, table: str) -> list[dict[str, Any]]:
+    async with pool.acquire() as conn:
+        return [_out(r) for r in await directory.list_rows(conn, table)]
+
+
+async def _create(pool: asyncpg.Pool, table: str, body: BaseModel) -> dict[str, Any]:
+    async with _write(pool) as conn:
+        row = await directory.insert_row(conn, table, body.model_dump())
+    assert row is not None
+    return _out(row)
+
+
+async def _patch(pool: asyncpg.Pool, table: str, key: Any, body: BaseModel) -> dict[str, Any]:
+    async with _write(pool) as conn:
+        row = await directory.update_row(conn, table, key, body.model_dump(exclude_unset=True))
+    if row is None:
+        raise ApiError(404, "not_found", f"no such row in {table}")
+    return _out(row)
+
+
+@router.get("/units")
+async def list_units(pool: Pool, _: Admin) -> list[dict[str, Any]]:
+    return await _list(pool, "units")
+
+
+@router.post("/units", status_code=201)
+async def create_unit(body: UnitIn, pool: Pool, _: Admin) -> dict[str, Any]:
+    return await _create(pool, "units", body)
+
+
+@router.patch("/units/{code}")
+async def change_unit(code: str, body: UnitPatch, pool: Pool, _: Admin) -> dict[str, Any]:
+    return await _patch(pool, "units", code, body)
+
+
+@router.get("/categories")
+async def list_categories(pool: Pool, _: Admin) -> list[dict[str, Any]]:
+    return await _list(pool, "categories")
+
+
+@router.post("/categories", status_code=201)
+async def create_category(body: CategoryIn, pool: Pool, _: Admin) -> dict[str, Any]:
+    return await _create(pool, "categories", body)
+
+
+@router.patch("/categories/{code}")
+async def change_category(code: str, body: CategoryPatch, pool: Pool, _: Admin) -> dict[str, Any]:
+    """A changed policy applies to inquiries dispatched from now on."""
+    return await _patch(pool, "categories", code, body)
+
+
+@router.get("/routing-rules")
+async def list_rules(pool: Pool, _: Admin) -> list[dict[str, Any]]:
+    return await _list(pool, "routing_rules")
+
+
+@router.post("/routing-rules", status_code=201)
+async def create_rule(body: RuleIn, pool: Pool, _: Admin) -> dict[str, Any]:
+    return await _create(pool, "routing_rules", body)
+
+
+@router.patch("/routing-rules/{rule_id}")
+async def change_rule(rule_id: int, body: RulePatch, pool: Pool, _: Admin) -> dict[str, Any]:
+    return await _patch(pool, "routing_rules", rule_id, body)

@@ -1,0 +1,35 @@
+"""Staff sign-in: OAuth2 password form in, bearer JWT out."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.security import OAuth2PasswordRequestForm
+
+from api.deps import AppSettings, Pool
+from api.errors import ApiError
+from api.schemas import Token
+from api.security import DUMMY_HASH, issue_token, verify_password
+from repository import directory
+
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+
+
+@router.post("/token")
+async def token(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()], pool: Pool, settings: AppSettings
+) -> Token:
+    async with pool.acquire() as conn:
+        user = await directory.get_user(conn, username=form.username)
+    valid = verify_password(user["password_hash"] if user else DUMMY_HASH, form.password)
+    if user is None or not valid or not user["active"]:
+        raise ApiError(401, "invalid_credentials", "wrong username or password")
+    ttl = timedelta(minutes=settings.jwt_ttl_minutes)
+    return Token(
+        access_token=issue_token(
+            username=user["username"], role=user["role"], secret=settings.jwt_secret, ttl=ttl
+        ),
+        expires_in=int(ttl.total_seconds()),
+    )

@@ -1,0 +1,215 @@
+"""Request and response bodies of the HTTP API."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+import phonenumbers
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from domain.models import Channel
+
+MAX_CONTENT = 10_000
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+
+
+class CitizenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=32)] | None = None
+    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=254)] | None = None
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        """Mobile or landline numbers valid in China, stored in E.164 form."""
+        if not value:
+            return None
+        try:
+            number = phonenumbers.parse(value, "CN")
+        except phonenumbers.NumberParseException as exc:
+            raise ValueError("not a phone number") from exc
+        if not phonenumbers.is_valid_number(number):
+            raise ValueError("not a valid phone number")
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not _EMAIL_RE.match(value):
+            raise ValueError("not an email address")
+        return value
+
+    @model_validator(mode="after")
+    def _reachable(self) -> CitizenIn:
+        if not self.phone and not self.email:
+            raise ValueError("give at least one contact: phone or email")
+        return self
+
+
+class InquiryCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    category: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    content: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_CONTENT)
+    ]
+    citizen: CitizenIn
+    address: ShortText | None = None
+    district: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    external_ref: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None
+    ) = None
+    channel: Channel | None = Field(
+        default=None, description="Set by operators; an intake key fixes its own channel."
+    )
+
+
+class InquiryCreated(BaseModel):
+    id: UUID
+    tracking_code: str
+    status: str
+
+
+class ReplyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    content: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_CONTENT)
+    ]
+
+
+class ReplyAccepted(BaseModel):
+    id: UUID
+    status: str
+    on_time: bool | None = None
+    detail: str
+
+
+class Token(BaseModel):
+    access_token: str
+    token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
+    expires_in: int
+
+
+class Page(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    items: list[dict[str, Any]]
+
+
+class PublicInquiry(BaseModel):
+    """What a citizen sees with the tracking code: no staff names, units, escalations or ids."""
+
+    tracking_code: str
+    status: str
+    category: str
+    received_at: datetime
+    reply_due_at: datetime | None
+    due_provisional: bool
+    reply: str | None
+    replied_at: datetime | None
+    feedback_sent_at: datetime | None
+    contact: str | None
+
+
+class UnitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,40}$")]
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    name_zh: ShortText = ""
+    duty_24h: bool = False
+    active: bool = True
+
+
+class UnitPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+        | None
+    ) = None
+    name_zh: ShortText | None = None
+    duty_24h: bool | None = None
+    active: bool | None = None
+
+
+class CategoryIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,40}$")]
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    name_zh: ShortText = ""
+    clock: Annotated[str, StringConstraints(pattern=r"^(natural_hours|working_days)$")]
+    reply_within: float = Field(gt=0, le=24 * 366)
+    level2_grace: float = Field(ge=0, le=24 * 366)
+    reminder_ratio: float = Field(default=0.75, gt=0, lt=1)
+    urgent: bool = False
+    active: bool = True
+
+
+class CategoryPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+        | None
+    ) = None
+    name_zh: ShortText | None = None
+    clock: Annotated[str, StringConstraints(pattern=r"^(natural_hours|working_days)$")] | None = (
+        None
+    )
+    reply_within: float | None = Field(default=None, gt=0, le=24 * 366)
+    level2_grace: float | None = Field(default=None, ge=0, le=24 * 366)
+    reminder_ratio: float | None = Field(default=None, gt=0, lt=1)
+    urgent: bool | None = None
+    active: bool | None = None
+
+
+class RuleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    priority: int = Field(ge=0, le=1_000_000)
+    unit_code: str
+    category: str | None = None
+    district: ShortText | None = None
+    keywords: list[
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+    ] = Field(default_factory=list, max_length=50)
+    active: bool = True
+
+
+class RulePatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+        | None
+    ) = None
+    priority: int | None = Field(default=None, ge=0, le=1_000_000)
+    unit_code: str | None = None
+    category: str | None = None
+    district: ShortText | None = None
+    keywords: (
+        list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]]
+        | None
+    ) = None
+    active: bool | None = None
