@@ -6,6 +6,7 @@ import asyncpg
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.context import LogContextInterceptor
 from activities.inquiries import InquiryActivities
 from activities.notify import LogTransport, Transport
 from workflows.inquiry import InquiryWorkflow
@@ -20,6 +21,7 @@ def build_worker(
         client,
         task_queue=task_queue,
         workflows=[InquiryWorkflow],
+        interceptors=[LogContextInterceptor()],
         activities=[
             activities.record_inquiry,
             activities.route,

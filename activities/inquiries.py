@@ -9,6 +9,7 @@ import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.context import WORKFLOW_ID_PREFIX
 from activities.notify import Transport
 from domain.models import (
     ESCALATION_LEVEL,
@@ -49,7 +50,7 @@ _NOTICES = {
 
 def workflow_id_for(inquiry_id: str) -> str:
     """The one workflow of an inquiry; deriving it from the id makes intake idempotent."""
-    return f"inquiry-{inquiry_id}"
+    return f"{WORKFLOW_ID_PREFIX}{inquiry_id}"
 
 
 class InquiryActivities:
@@ -62,7 +63,6 @@ class InquiryActivities:
     @activity.defn
     async def record_inquiry(self, inquiry: InquiryInput) -> None:
         """Store the inquiry as received (受理)."""
-        structlog.contextvars.bind_contextvars(inquiry_id=inquiry.inquiry_id)
         async with self._pool.acquire() as conn, conn.transaction():
             await repo.insert_inquiry(
                 conn, inquiry=inquiry, workflow_id=workflow_id_for(inquiry.inquiry_id)

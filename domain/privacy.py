@@ -19,6 +19,8 @@ def mask_phone(phone: str | None) -> str | None:
     if not phone:
         return phone
     digits = re.sub(r"\D", "", phone)
+    if phone.lstrip().startswith("+86") or (digits.startswith("86") and len(digits) == 13):
+        digits = digits[2:]  # the country code says nothing; mask the national number
     if len(digits) < 7:
         return "*" * len(digits)
     return f"{digits[:3]}****{digits[-4:]}"
@@ -40,10 +42,12 @@ def mask_name(name: str | None) -> str | None:
 
 
 def mask_contact(value: str | None) -> str | None:
-    """Mask a recipient that may be an email address or a phone number."""
+    """Mask a recipient that may be an email address or a phone number; a unit code stays."""
     if value and "@" in value:
         return mask_email(value)
-    return mask_phone(value)
+    if value and len(re.sub(r"\D", "", value)) >= 7:
+        return mask_phone(value)
+    return value
 
 
 def mask_text(text: str) -> str:

@@ -53,3 +53,5 @@ def configure_logging(*, log_format: str = "auto", level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # pgserver narrates every pg_ctl call at INFO; its warnings are what matter.
+    logging.getLogger("pgserver").setLevel(logging.WARNING)

@@ -1,0 +1,241 @@
+"""The `inquiry` command: run the embedded stack, or the API, worker, migrations and accounts."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import getpass
+import signal
+import sys
+
+import structlog
+import uvicorn
+from temporalio.client import Client
+
+from api.app import create_app
+from infra import accounts
+from infra.db import create_pool, migrate
+from infra.embedded import EmbeddedPostgres, TemporalDevServer, port_free
+from infra.logging import configure_logging
+from infra.settings import Settings, get_settings
+from infra.temporal import connect_temporal
+from worker import build_worker
+
+log = structlog.get_logger(__name__)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handling: the command decides when to stop."""
+
+    @contextlib.contextmanager
+    def capture_signals(self):  # type: ignore[no-untyped-def]
+        yield
+
+
+def _stop_on_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+
+async def _serve(settings: Settings, *, client: Client, with_api: bool, with_worker: bool) -> None:
+    """Run the API and/or the worker until SIGINT or SIGTERM, then drain both."""
+    assert settings.database_url is not None
+    pool = await create_pool(settings.database_url)
+    stop = asyncio.Event()
+    _stop_on_signals(stop)
+    tasks: list[asyncio.Task[None]] = []
+    worker = build_worker(client, pool, task_queue=settings.task_queue) if with_worker else None
+    server = None
+    if worker is not None:
+        tasks.append(asyncio.create_task(worker.run()))
+    if with_api:
+        app = create_app(settings, pool=pool, temporal=client)
+        config = uvicorn.Config(
+            app, host=settings.api_host, port=settings.api_port, log_config=None, access_log=False
+        )
+        server = _Server(config)
+        tasks.append(asyncio.create_task(server.serve()))
+    try:
+        done, _ = await asyncio.wait(
+            [asyncio.create_task(stop.wait()), *tasks], return_when=asyncio.FIRST_COMPLETED
+        )
+        for task in done:
+            if task in tasks and task.exception():
+                raise task.exception()  # type: ignore[misc]
+    finally:
+        log.info("stopping")
+        if server is not None:
+            server.should_exit = True
+        if worker is not None:
+            await worker.shutdown()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await pool.close()
+
+
+async def _run_embedded(settings: Settings) -> None:
+    """`make run`: PostgreSQL (unless DATABASE_URL), Temporal dev server, migrations, demo
+    directory, worker and API, all in the foreground."""
+    var = settings.var_dir.resolve()
+    var.mkdir(parents=True, exist_ok=True)
+    for port, what in ((settings.api_port, "API_PORT"), (settings.temporal_port, "TEMPORAL_PORT"),
+                       (settings.temporal_ui_port, "TEMPORAL_UI_PORT")):  # fmt: skip
+        if not port_free(port):
+            raise SystemExit(f"port {port} is taken; set {what} to another port")
+    postgres = await _embedded_postgres(settings)
+    temporal = TemporalDevServer(
+        db_file=var / "temporal.db",
+        port=settings.temporal_port,
+        ui_port=settings.temporal_ui_port,
+        log_file=var / "temporal.log",
+    )
+    try:
+        client = await temporal.start()
+        settings.temporal_address = temporal.address
+        await migrate(settings.database_url)
+        await _print_demo_secrets(settings.database_url)
+        print(
+            f"\nAPI          http://{settings.api_host}:{settings.api_port}  "
+            f"(docs: http://{settings.api_host}:{settings.api_port}/docs)\n"
+            f"Temporal UI  http://127.0.0.1:{settings.temporal_ui_port}\n"
+            f"Data         {var}\nPress Ctrl-C to stop.\n",
+            flush=True,
+        )
+        await _serve(settings, client=client, with_api=True, with_worker=True)
+    finally:
+        temporal.stop()
+        if postgres is not None:
+            postgres.stop()
+        print("stopped; `make run` again resumes every open inquiry", flush=True)
+
+
+async def _embedded_postgres(settings: Settings) -> EmbeddedPostgres | None:
+    """Without DATABASE_URL, start (or attach to) pgserver's PostgreSQL under var/pg."""
+    if settings.database_url is not None:
+        return None
+    postgres = EmbeddedPostgres(settings.var_dir / "pg")
+    settings.database_url = await postgres.start()
+    return postgres
+
+
+async def _print_demo_secrets(dsn: str) -> None:
+    pool = await create_pool(dsn, max_size=2)
+    try:
+        made = await accounts.load_demo_data(pool)
+    finally:
+        await pool.close()
+    if made.passwords or made.intake_key:
+        print("\nDemo accounts created now (shown this once; store them):", flush=True)
+        for username, password in made.passwords.items():
+            print(f"  {username:<16} {password}")
+        if made.intake_key:
+            print(f"  intake key (web-form, channel web): {made.intake_key}")
+    else:
+        print("\nDemo directory present; its secrets were shown when it was first created.")
+
+
+async def _with_pool(settings: Settings, action):  # type: ignore[no-untyped-def]
+    if settings.database_url is None:
+        raise SystemExit("DATABASE_URL is not set")
+    pool = await create_pool(settings.database_url, max_size=2)
+    try:
+        return await action(pool)
+    finally:
+        await pool.close()
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        return getpass.getpass("password: ")
+    return sys.stdin.readline().rstrip("\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="inquiry", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="the whole embedded stack in the foreground (make run)")
+    sub.add_parser("api", help="the HTTP API")
+    sub.add_parser("worker", help="the Temporal worker")
+    sub.add_parser("migrate", help="apply SQL migrations")
+    sub.add_parser("demo-data", help="load the demo directory, users and intake key once")
+    user = sub.add_parser("user", help="staff accounts").add_subparsers(
+        dest="action", required=True
+    )
+    add_user = user.add_parser("add", help="add a user; the password is read from stdin")
+    add_user.add_argument("--username", required=True)
+    add_user.add_argument("--role", required=True)
+    add_user.add_argument("--unit", default=None)
+    key = sub.add_parser("intake-key", help="intake keys").add_subparsers(
+        dest="action", required=True
+    )
+    add_key = key.add_parser("add", help="create a key for an intake client; printed once")
+    add_key.add_argument("--name", required=True)
+    add_key.add_argument("--channel", required=True)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    settings = get_settings()
+    configure_logging(log_format=settings.log_format, level=settings.log_level)
+    try:
+        asyncio.run(_dispatch(args, settings))
+    except accounts.AccountError as refused:
+        raise SystemExit(f"refused: {refused}") from None
+
+
+async def _dispatch(args: argparse.Namespace, settings: Settings) -> None:
+    if args.command == "run":
+        await _run_embedded(settings)
+        return
+    postgres = await _embedded_postgres(settings)
+    try:
+        await _dispatch_service(args, settings)
+    finally:
+        if postgres is not None:
+            postgres.stop()
+
+
+async def _dispatch_service(args: argparse.Namespace, settings: Settings) -> None:
+    if args.command in ("api", "worker"):
+        client = await connect_temporal(settings)
+        await _serve(
+            settings,
+            client=client,
+            with_api=args.command == "api",
+            with_worker=args.command == "worker",
+        )
+    elif args.command == "migrate":
+        assert settings.database_url is not None
+        applied = await migrate(settings.database_url)
+        print(f"applied: {', '.join(applied) or 'nothing new'}")
+    elif args.command == "demo-data":
+        assert settings.database_url is not None
+        await _print_demo_secrets(settings.database_url)
+    elif args.command == "user":
+        password = _read_password()
+
+        async def add(pool):  # type: ignore[no-untyped-def]
+            async with pool.acquire() as conn:
+                await accounts.add_user(
+                    conn,
+                    username=args.username,
+                    role=args.role,
+                    unit_code=args.unit,
+                    password=password,
+                )
+
+        await _with_pool(settings, add)
+        print(f"user {args.username} added")
+    elif args.command == "intake-key":
+
+        async def add_key(pool):  # type: ignore[no-untyped-def]
+            async with pool.acquire() as conn:
+                return await accounts.add_intake_key(conn, name=args.name, channel=args.channel)
+
+        print(await _with_pool(settings, add_key))
+
+
+if __name__ == "__main__":
+    main()
