@@ -36,12 +36,9 @@ COPY --from=build /opt/venv /opt/venv
 
 WORKDIR /app
 COPY migrations/ /app/migrations/
-# infra/db.py looks for migrations/ next to its package directory, which after `pip install .`
-# is site-packages: point that path at /app/migrations.
-RUN site_packages="$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" \
-    && ln -s /app/migrations "${site_packages}/migrations" \
-    && mkdir -p /app/var \
-    && chown inquiry:inquiry /app/var
+# The installed package is in site-packages; the SQL files live here (read by infra/db.py).
+ENV MIGRATIONS_DIR=/app/migrations
+RUN mkdir -p /app/var && chown inquiry:inquiry /app/var
 
 # Fail the build, not the deployment, when the installed package is incomplete: every module
 # `pip install .` installed must import (a package missing from pyproject.toml's `packages`

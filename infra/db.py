@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import asyncpg
@@ -10,7 +11,10 @@ import structlog
 
 log = structlog.get_logger(__name__)
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+# The repository's migrations/ beside this package; an installed image sets MIGRATIONS_DIR.
+MIGRATIONS_DIR = Path(
+    os.environ.get("MIGRATIONS_DIR") or Path(__file__).resolve().parent.parent / "migrations"
+)
 # Any fixed number works; every process that migrates takes the same lock.
 MIGRATION_LOCK_ID = 7_305_118_822
 

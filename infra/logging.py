@@ -10,7 +10,7 @@ import structlog
 
 from domain.privacy import mask_value
 
-_SAFE_KEYS = frozenset({"event", "level", "timestamp", "logger", "inquiry_id", "workflow_id"})
+_SAFE_KEYS = frozenset({"level", "timestamp", "logger", "inquiry_id", "workflow_id", "request_id"})
 
 
 def mask_personal_data(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:

@@ -142,9 +142,9 @@ class Service:
             )
         return code
 
-    async def wait_for(self, sql: str, *args: Any, timeout: float = 20.0) -> Any:
+    async def wait_for(self, sql: str, *args: Any, within: float = 20.0) -> Any:
         """Poll PostgreSQL until the query returns a truthy value (workflows run asynchronously)."""
-        deadline = asyncio.get_running_loop().time() + timeout
+        deadline = asyncio.get_running_loop().time() + within
         while True:
             async with self.pool.acquire() as conn:
                 value = await conn.fetchval(sql, *args)

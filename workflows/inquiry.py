@@ -124,6 +124,8 @@ class InquiryWorkflow:
         self._overdue = not on_time
         self._status = InquiryStatus.CLOSED
         self._upsert()
+        # Let the reply update answer its caller before the run completes.
+        await workflow.wait_condition(workflow.all_handlers_finished)
         return InquiryOutcome(
             inquiry_id=inquiry.inquiry_id,
             unit_code=route.unit_code,

@@ -1,0 +1,91 @@
+"""Stopping the worker with inquiries open loses nothing: replies and timers are taken up."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tests.conftest import Service, inquiry_body
+
+
+async def test_reply_sent_while_the_worker_is_down_is_taken_up(service: Service) -> None:
+    service.settings.reply_wait_seconds = 2  # how long the API waits for a worker to answer
+    key = await service.intake_key("web")
+    handler = await service.staff("handler", "pipe_repair")
+    created = (
+        await service.http.post("/api/v1/inquiries", json=inquiry_body(), headers=key)
+    ).json()
+    await service.wait_for(
+        "SELECT 1 FROM inquiries WHERE id = $1::uuid AND status = 'dispatched'", created["id"]
+    )
+
+    await service.stop_worker()
+    replied = await service.http.post(
+        f"/api/v1/inquiries/{created['id']}/reply",
+        json={"content": "抢修完成，已恢复供水。"},
+        headers=handler,
+    )
+    assert replied.status_code == 202, replied.text
+    assert replied.json()["status"] == "reply_queued"
+    async with service.pool.acquire() as conn:
+        status = await conn.fetchval(
+            "SELECT status FROM inquiries WHERE id = $1::uuid", created["id"]
+        )
+    assert status == "dispatched"  # nothing runs without a worker
+
+    service.start_worker()
+    await service.wait_for(
+        "SELECT 1 FROM inquiries WHERE id = $1::uuid AND status = 'closed'", created["id"]
+    )
+    async with service.pool.acquire() as conn:
+        row = await conn.fetchrow(
+            "SELECT reply_content, replied_by, on_time FROM inquiries WHERE id = $1::uuid",
+            created["id"],
+        )
+        feedback = await conn.fetchval(
+            "SELECT count(*) FROM notifications WHERE inquiry_id = $1::uuid"
+            " AND audience = 'citizen' AND status = 'sent'",
+            created["id"],
+        )
+    assert row["reply_content"] == "抢修完成，已恢复供水。"
+    assert row["on_time"] is True
+    assert feedback == 1
+
+
+async def test_timers_that_ran_out_while_the_worker_was_down_still_fire(
+    service: Service,
+) -> None:
+    # 4 seconds to reply, level 2 two seconds later: all of it passes while no worker runs.
+    category = await service.category(reply_within=4 / 3600, level2_grace=2 / 3600)
+    key = await service.intake_key("web")
+    created = (
+        await service.http.post("/api/v1/inquiries", json=inquiry_body(category), headers=key)
+    ).json()
+    await service.wait_for(
+        "SELECT 1 FROM inquiries WHERE id = $1::uuid AND status = 'dispatched'", created["id"]
+    )
+    await service.stop_worker()
+    await asyncio.sleep(7)
+    async with service.pool.acquire() as conn:
+        before = await conn.fetchval(
+            "SELECT count(*) FROM escalations WHERE inquiry_id = $1::uuid", created["id"]
+        )
+    assert before == 0
+
+    service.start_worker()
+    await service.wait_for(
+        "SELECT count(*) = 3 FROM escalations WHERE inquiry_id = $1::uuid", created["id"]
+    )
+    async with service.pool.acquire() as conn:
+        steps = await conn.fetch(
+            "SELECT step, level FROM escalations WHERE inquiry_id = $1::uuid ORDER BY level, step",
+            created["id"],
+        )
+        row = await conn.fetchrow(
+            "SELECT escalation_level, overdue FROM inquiries WHERE id = $1::uuid", created["id"]
+        )
+    assert [(s["step"], s["level"]) for s in steps] == [
+        ("reminder", 0),
+        ("level1", 1),
+        ("level2", 2),
+    ]
+    assert row["escalation_level"] == 2 and row["overdue"] is True
