@@ -51,6 +51,7 @@ class InquiryWorkflow:
         self._overdue = False
         self._fired: list[str] = []
         self._reply: ReplySubmission | None = None
+        self._queued: list[ReplySubmission] = []
         self._replied_at: datetime | None = None
         self._on_time: bool | None = None
 
@@ -82,6 +83,8 @@ class InquiryWorkflow:
         )
         self._status = InquiryStatus.DISPATCHED
         self._upsert()
+        for queued in self._queued:
+            self._take_queued(queued)
 
         reply = await self._await_reply(route.plan)
         replied_at = self._replied_at or workflow.now()
@@ -179,12 +182,24 @@ class InquiryWorkflow:
     @workflow.update
     async def submit_reply(self, reply: ReplySubmission) -> InquiryState:
         """A handler's reply; answers once the citizen's feedback is sent and the case closed."""
+        # PostgreSQL may show the case dispatched a moment before this workflow has taken the
+        # dispatch result; wait for it, then check the unit, which is known only from then on.
+        await workflow.wait_condition(lambda: self._status != InquiryStatus.RECEIVED)
+        self._check_reply(reply)
         self._accept(reply, workflow.now())
         await workflow.wait_condition(lambda: self._status == InquiryStatus.CLOSED)
         return self.state()
 
     @submit_reply.validator
     def _validate_reply(self, reply: ReplySubmission) -> None:
+        """Refuse before anything reaches history: wrong state, wrong unit, empty reply."""
+        if self._status == InquiryStatus.RECEIVED and self._reply is None:
+            if not reply.content.strip():
+                raise ApplicationError("the reply is empty", type="EmptyReply")
+            return  # the unit is checked once the dispatch is taken
+        self._check_reply(reply)
+
+    def _check_reply(self, reply: ReplySubmission) -> None:
         if self._reply is not None and self._reply.reply_id == reply.reply_id:
             return  # the same reply again (a retried request) is answered, not refused
         if self._status != InquiryStatus.DISPATCHED or self._reply is not None:
@@ -202,8 +217,14 @@ class InquiryWorkflow:
     @workflow.signal
     def reply_queued(self, reply: ReplySubmission) -> None:
         """The same reply sent while no worker answered; a durable signal so it is not lost."""
+        if self._status == InquiryStatus.RECEIVED:
+            self._queued.append(reply)  # taken up as soon as the dispatch is
+            return
+        self._take_queued(reply)
+
+    def _take_queued(self, reply: ReplySubmission) -> None:
         try:
-            self._validate_reply(reply)
+            self._check_reply(reply)
         except ApplicationError as refused:
             workflow.logger.warning("queued reply ignored: %s", refused.message)
             return

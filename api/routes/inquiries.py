@@ -8,7 +8,10 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import JSONResponse
+from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
 
+from activities.inquiries import workflow_id_for
 from api import views
 from api.deps import AppSettings, CurrentStaff, IntakeClient, Pool, Staff, Temporal, intake_caller
 from api.errors import ApiError
@@ -81,17 +84,40 @@ async def list_inquiries(
 
 
 @router.get("/{inquiry_id}")
-async def get_inquiry(inquiry_id: UUID, pool: Pool, staff: CurrentStaff) -> dict[str, Any]:
+async def get_inquiry(
+    inquiry_id: UUID, pool: Pool, temporal: Temporal, staff: CurrentStaff
+) -> dict[str, Any]:
     async with pool.acquire() as conn:
         row = await repo.get_inquiry(conn, inquiry_id=inquiry_id)
         if row is None:
-            raise ApiError(404, "not_found", "no such inquiry (or it is still being recorded)")
+            return await _being_recorded(temporal, inquiry_id, staff)
         if not staff.may_see_unit(row["unit_code"]):
             raise ApiError(403, "forbidden", "this inquiry belongs to another unit")
         events = await repo.list_events(conn, inquiry_id=inquiry_id)
         escalations = await repo.list_escalations(conn, inquiry_id=inquiry_id)
         feedback = await repo.list_notifications(conn, inquiry_id=inquiry_id, audience="citizen")
     return views.detail(row, events=events, escalations=escalations, feedback=feedback)
+
+
+async def _being_recorded(temporal: Client, inquiry_id: UUID, staff: Staff) -> dict[str, Any]:
+    """Filed but not yet recorded (a moment ago, or while no worker runs): the workflow exists,
+    so the inquiry is accepted; Temporal answers this without a worker."""
+    if staff.unit_bound:  # not routed yet, so no unit may claim it
+        raise ApiError(404, "not_found", "no such inquiry")
+    handle = temporal.get_workflow_handle(workflow_id_for(str(inquiry_id)))
+    try:
+        described = await handle.describe()
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            raise ApiError(404, "not_found", "no such inquiry") from exc
+        raise
+    return {
+        "id": str(inquiry_id),
+        "status": InquiryStatus.RECEIVED.value,
+        "received_at": described.start_time,
+        "unit": None,
+        "timeline": [],
+    }
 
 
 @router.post(

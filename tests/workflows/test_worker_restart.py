@@ -89,3 +89,31 @@ async def test_timers_that_ran_out_while_the_worker_was_down_still_fire(
         ("level2", 2),
     ]
     assert row["escalation_level"] == 2 and row["overdue"] is True
+
+
+async def test_an_inquiry_filed_while_no_worker_runs_is_accepted_and_recorded_later(
+    service: Service,
+) -> None:
+    await service.stop_worker()
+    key = await service.intake_key("web")
+    supervisor = await service.staff("supervisor")
+    handler = await service.staff("handler", "pipe_repair")
+    created = await service.http.post("/api/v1/inquiries", json=inquiry_body(), headers=key)
+    assert created.status_code == 201, created.text
+    inquiry_id = created.json()["id"]
+    seen = await service.http.get(f"/api/v1/inquiries/{inquiry_id}", headers=supervisor)
+    assert seen.status_code == 200
+    assert seen.json()["status"] == "received" and seen.json()["unit"] is None
+    hidden = await service.http.get(f"/api/v1/inquiries/{inquiry_id}", headers=handler)
+    assert hidden.status_code == 404
+    unknown = await service.http.get(
+        "/api/v1/inquiries/00000000-0000-4000-8000-000000000000", headers=supervisor
+    )
+    assert unknown.status_code == 404
+
+    service.start_worker()
+    await service.wait_for(
+        "SELECT 1 FROM inquiries WHERE id = $1::uuid AND status = 'dispatched'", inquiry_id
+    )
+    routed = await service.http.get(f"/api/v1/inquiries/{inquiry_id}", headers=handler)
+    assert routed.status_code == 200 and routed.json()["unit"] == "pipe_repair"
