@@ -1,0 +1,26 @@
+"""Histories recorded from earlier versions of the workflow still replay: changes to running
+workflows must go through workflow.patched (STYLE.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.worker import Replayer
+
+from workflows.inquiry import InquiryWorkflow
+
+HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+
+
+def test_histories_are_committed() -> None:
+    names = {p.name for p in HISTORIES}
+    assert {"v1_closed_on_time.json", "v1_escalated_late.json", "v1_open_level1.json"} <= names
+
+
+@pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
+async def test_history_replays(path: Path) -> None:
+    history = WorkflowHistory.from_json(f"replay-{path.stem}", path.read_text(encoding="utf-8"))
+    result = await Replayer(workflows=[InquiryWorkflow]).replay_workflow(history)
+    assert result.replay_failure is None
