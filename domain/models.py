@@ -191,3 +191,12 @@ class InquiryOutcome:
     on_time: bool
     feedback_channel: str
     escalation_level: int
+
+
+@dataclass
+class CalendarChange:
+    """Signal `calendar_changed`: operator calendar days changed; open cases re-project."""
+
+    changed_days: list[str]  # ISO dates
+    changed_at: datetime
+    reason: str = ""
