@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request, Response
 from temporalio.client import Client
 
 from api.errors import install_error_handlers
-from api.routes import admin, auth, health, inquiries, public, work
+from api.routes import admin, auth, calendar, cases, health, inquiries, public, work
 from infra.db import create_pool
 from infra.settings import Settings, get_settings
 from infra.temporal import connect_temporal
@@ -51,7 +51,7 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for module in (health, auth, inquiries, work, public, admin):
+    for module in (health, auth, inquiries, work, public, admin, calendar, cases):
         app.include_router(module.router)
 
     @app.middleware("http")

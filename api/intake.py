@@ -20,7 +20,7 @@ from api.schemas import InquiryCreate
 from api.security import new_tracking_code
 from domain.models import Citizen, InquiryInput, InquiryStatus
 from repository import directory
-from workflows.inquiry import InquiryWorkflow
+from workflows.case import CaseInput, CaseWorkflow
 
 MAX_IDEMPOTENCY_KEY = 200
 
@@ -36,6 +36,8 @@ class Filed:
 def _caller_channel(caller: IntakeClient | Staff, body: InquiryCreate) -> tuple[str, str]:
     """(principal, channel): an intake key fixes its channel, an operator names one."""
     if isinstance(caller, IntakeClient):
+        if body.answered_on_site:
+            raise ApiError(403, "forbidden", "only an operator answers on the spot (现场解答)")
         if body.channel is not None and body.channel.value != caller.channel:
             raise ApiError(
                 422, "channel_mismatch", f"this intake key files on channel {caller.channel}"
@@ -43,6 +45,8 @@ def _caller_channel(caller: IntakeClient | Staff, body: InquiryCreate) -> tuple[
         return f"key:{caller.name}", caller.channel
     if body.channel is None:
         raise ApiError(422, "channel_required", "operators must name the channel")
+    if body.answered_on_site and caller.role != "operator":
+        raise ApiError(403, "forbidden", "only operators answer on the spot")
     return f"user:{caller.username}", body.channel.value
 
 
@@ -105,6 +109,7 @@ async def file_inquiry(
             district=body.district,
             external_ref=body.external_ref,
         ),
+        body.answered_on_site,
     )
     status = InquiryStatus.RECEIVED.value
     if not created:
@@ -116,12 +121,14 @@ async def file_inquiry(
     return Filed(inquiry_id, tracking_code, status, created)
 
 
-async def _start(temporal: Client, task_queue: str, inquiry: InquiryInput) -> None:
-    """Start the inquiry's workflow, or find it running when a repeated request gets here."""
+async def _start(
+    temporal: Client, task_queue: str, inquiry: InquiryInput, answered_on_site: str | None
+) -> None:
+    """Start the inquiry's case workflow, or find it running when a request is repeated."""
     try:
         await temporal.start_workflow(
-            InquiryWorkflow.run,
-            inquiry,
+            CaseWorkflow.run,
+            CaseInput(inquiry=inquiry, answered_on_site=answered_on_site),
             id=workflow_id_for(inquiry.inquiry_id),
             task_queue=task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,

@@ -4,27 +4,27 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from temporalio.client import (
     Client,
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
-from temporalio.exceptions import ApplicationError
 
 from activities.inquiries import workflow_id_for
+from api.actions import refusal
 from api.deps import Staff
-from api.errors import ApiError
-from domain.models import InquiryState, ReplySubmission
-from workflows.inquiry import NOT_AWAITING_REPLY, WRONG_UNIT, InquiryWorkflow
-
-_REFUSALS = {NOT_AWAITING_REPLY: (409, "not_awaiting_reply"), WRONG_UNIT: (403, "wrong_unit")}
+from domain.models import ReplySubmission
 
 
 async def submit_reply(
     temporal: Client, *, inquiry_id: str, staff: Staff, content: str, wait: timedelta
-) -> InquiryState | None:
-    """The closed case's state, or None when the reply was queued for a worker to take up."""
+) -> dict[str, Any] | None:
+    """The case state after the reply, or None when it was queued for a worker to take up.
+
+    Both workflow versions answer the `submit_reply` update and the `reply_queued` signal.
+    """
     assert staff.unit_code is not None
     reply = ReplySubmission(
         reply_id=str(uuid.uuid4()),
@@ -35,15 +35,16 @@ async def submit_reply(
     )
     handle = temporal.get_workflow_handle(workflow_id_for(inquiry_id))
     try:
-        return await handle.execute_update(InquiryWorkflow.submit_reply, reply, rpc_timeout=wait)
+        return await handle.execute_update(
+            "submit_reply", reply, result_type=dict, rpc_timeout=wait
+        )
     except WorkflowUpdateFailedError as failed:
-        cause = failed.cause
-        if isinstance(cause, ApplicationError) and cause.type in _REFUSALS:
-            status, code = _REFUSALS[cause.type]
-            raise ApiError(status, code, cause.message) from failed
+        mapped = refusal(failed)
+        if mapped is not None:
+            raise mapped from failed
         raise
     except WorkflowUpdateRPCTimeoutOrCancelledError:
         # No worker took the update in time. A signal is stored in history at once, so the
-        # reply survives until a worker comes back; the workflow validates it again then.
-        await handle.signal(InquiryWorkflow.reply_queued, reply)
+        # reply survives until a worker comes back; the workflow checks it again then.
+        await handle.signal("reply_queued", reply)
         return None

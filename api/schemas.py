@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
-from typing import Annotated, Any
+from datetime import datetime, time
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import phonenumbers
@@ -78,6 +78,12 @@ class InquiryCreate(BaseModel):
     channel: Channel | None = Field(
         default=None, description="Set by operators; an intake key fixes its own channel."
     )
+    answered_on_site: (
+        Annotated[
+            str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_CONTENT)
+        ]
+        | None
+    ) = Field(default=None, description="现场解答: the operator's answer given while filing.")
 
 
 class InquiryCreated(BaseModel):
@@ -127,6 +133,7 @@ class PublicInquiry(BaseModel):
     replied_at: datetime | None
     feedback_sent_at: datetime | None
     contact: str | None
+    awaiting: str | None = None
 
 
 class UnitIn(BaseModel):
@@ -163,6 +170,25 @@ class CategoryIn(BaseModel):
     reminder_ratio: float = Field(default=0.75, gt=0, lt=1)
     urgent: bool = False
     active: bool = True
+    ack_unit: Literal["natural_hours", "working_hours", "working_days"] | None = None
+    ack_within: float | None = Field(default=None, gt=0, le=24 * 366)
+    ack_grace: float | None = Field(default=None, ge=0, le=24 * 366)
+    ack_repeat_minutes: float | None = Field(default=None, ge=0, le=24 * 60)
+    warnings: list[Annotated[float, Field(gt=0, lt=1)]] | None = Field(default=None, max_length=5)
+    supervision_after: float | None = Field(default=None, ge=0, le=24 * 366)
+    notice_after: float | None = Field(default=None, ge=0, le=24 * 366)
+    hold_notices: bool | None = None
+    review: Literal["none", "unit_head", "office"] | None = None
+    return_window_days: float | None = Field(default=None, ge=0, le=60)
+    max_returns: int | None = Field(default=None, ge=1, le=10)
+    max_extensions: int | None = Field(default=None, ge=0, le=5)
+    max_extension: float | None = Field(default=None, ge=0, le=24 * 366)
+    extension_notice_days: float | None = Field(default=None, ge=0, le=60)
+    pause_limit_days: float | None = Field(default=None, gt=0, le=366)
+    restart_on_supplement: bool | None = None
+    followup_days: float | None = Field(default=None, gt=0, le=60)
+    office_start: time | None = None
+    office_end: time | None = None
 
 
 class CategoryPatch(BaseModel):
@@ -181,6 +207,25 @@ class CategoryPatch(BaseModel):
     reminder_ratio: float | None = Field(default=None, gt=0, lt=1)
     urgent: bool | None = None
     active: bool | None = None
+    ack_unit: Literal["natural_hours", "working_hours", "working_days"] | None = None
+    ack_within: float | None = Field(default=None, gt=0, le=24 * 366)
+    ack_grace: float | None = Field(default=None, ge=0, le=24 * 366)
+    ack_repeat_minutes: float | None = Field(default=None, ge=0, le=24 * 60)
+    warnings: list[Annotated[float, Field(gt=0, lt=1)]] | None = Field(default=None, max_length=5)
+    supervision_after: float | None = Field(default=None, ge=0, le=24 * 366)
+    notice_after: float | None = Field(default=None, ge=0, le=24 * 366)
+    hold_notices: bool | None = None
+    review: Literal["none", "unit_head", "office"] | None = None
+    return_window_days: float | None = Field(default=None, ge=0, le=60)
+    max_returns: int | None = Field(default=None, ge=1, le=10)
+    max_extensions: int | None = Field(default=None, ge=0, le=5)
+    max_extension: float | None = Field(default=None, ge=0, le=24 * 366)
+    extension_notice_days: float | None = Field(default=None, ge=0, le=60)
+    pause_limit_days: float | None = Field(default=None, gt=0, le=366)
+    restart_on_supplement: bool | None = None
+    followup_days: float | None = Field(default=None, gt=0, le=60)
+    office_start: time | None = None
+    office_end: time | None = None
 
 
 class RuleIn(BaseModel):

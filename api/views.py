@@ -95,4 +95,12 @@ def public(row: asyncpg.Record, *, feedback_sent_at: datetime | None) -> dict[st
         "replied_at": row["replied_at"],
         "feedback_sent_at": feedback_sent_at,
         "contact": mask_phone(row["citizen_phone"]) or mask_email(row["citizen_email"]),
+        "awaiting": _awaiting.get(row["status"]),
     }
+
+
+# What the citizen is asked for, by status (the question itself comes by SMS or email).
+_awaiting = {
+    "paused": "supplement",  # 补正: answer the unit's question with the tracking code
+    "follow_up": "rating",  # 回访: rate the answer
+}

@@ -85,6 +85,92 @@ def working_time_between(
     return total
 
 
+@dataclass(frozen=True)
+class OfficeHours:
+    """Daily office time [start, end) in China local time, used by working-hour clocks."""
+
+    start: time = time(8, 30)
+    end: time = time(17, 30)
+
+    def __post_init__(self) -> None:
+        """Reject empty or zoned office hours: they are local China wall times."""
+        if self.start.tzinfo is not None or self.end.tzinfo is not None:
+            raise ValueError("office hours are naive China-local times")
+        if not self.start < self.end:
+            raise ValueError(f"office start must be before end: {self.start} >= {self.end}")
+
+    def window(self, d: date) -> tuple[datetime, datetime]:
+        """Opening and closing instants (UTC) of the office on the China date d."""
+        return (
+            datetime.combine(d, self.start, tzinfo=CHINA_TZ).astimezone(UTC),
+            datetime.combine(d, self.end, tzinfo=CHINA_TZ).astimezone(UTC),
+        )
+
+
+_OFFICE = OfficeHours()
+
+
+def add_working_hours(
+    start: datetime,
+    hours: float,
+    extra: Mapping[date, bool] | None = None,
+    office: OfficeHours = _OFFICE,
+) -> Deadline:
+    """Add office hours: the clock only runs inside office time on China working days.
+
+    Outside office time the clock starts at the next opening. A budget that runs out exactly
+    at closing time is due at that closing time, not at the next opening.
+    """
+    _require_aware(start)
+    remaining = _budget(hours, timedelta(hours=1))
+    cursor = start.astimezone(UTC)
+    day = cursor.astimezone(CHINA_TZ).date()
+    provisional = False
+    while True:
+        working, known = day_kind(day, extra)
+        provisional = provisional or not known
+        if working:
+            opening, closing = office.window(day)
+            begin = max(cursor, opening)
+            if begin < closing:
+                available = closing - begin
+                if remaining <= available:
+                    return Deadline(due_at=begin + remaining, provisional=provisional)
+                remaining -= available
+        day += _DAY
+        cursor = _local_midnight(day)
+
+
+def working_hours_between(
+    start: datetime,
+    end: datetime,
+    extra: Mapping[date, bool] | None = None,
+    office: OfficeHours = _OFFICE,
+) -> timedelta:
+    """Office time from start to end, negative if end is earlier; inverts add_working_hours."""
+    _require_aware(start)
+    _require_aware(end)
+    lo, hi = start.astimezone(UTC), end.astimezone(UTC)
+    if hi < lo:
+        return -working_hours_between(end, start, extra, office)
+    total = timedelta(0)
+    day = lo.astimezone(CHINA_TZ).date()
+    last = hi.astimezone(CHINA_TZ).date()
+    while day <= last:
+        if day_kind(day, extra)[0]:
+            opening, closing = office.window(day)
+            total += max(min(hi, closing) - max(lo, opening), timedelta(0))
+        day += _DAY
+    return total
+
+
+def next_office_instant(
+    at: datetime, extra: Mapping[date, bool] | None = None, office: OfficeHours = _OFFICE
+) -> datetime:
+    """`at` (as UTC) if inside office time on a working day, else the next opening (UTC)."""
+    return add_working_hours(at, 0, extra, office).due_at
+
+
 def _local_midnight(d: date) -> datetime:
     """00:00 China time on d, as a UTC instant (UTC keeps subtraction exact)."""
     return datetime.combine(d, time(0), tzinfo=CHINA_TZ).astimezone(UTC)

@@ -83,3 +83,29 @@ DEMO_USERS = (
 )
 
 DEMO_INTAKE_KEY = ("web-form", "web")
+
+# The closed-loop policy of each demo category (DOMAIN.md); unset fields keep the defaults.
+POLICIES: dict[str, dict[str, object]] = {
+    # 停水/爆管: signed for within 30 minutes, reminded every 10 until signed, 4 h to reply.
+    "outage": {
+        "ack_within": 0.5, "ack_grace": 0.5, "ack_repeat_minutes": 10,
+        "supervision_after": 2, "notice_after": 2, "followup_days": 2,
+    },
+    "water_quality": {"ack_within": 2, "supervision_after": 12, "notice_after": 12},
+    "billing": {"ack_unit": "working_hours", "ack_within": 4, "supervision_after": 12},
+    "consultation": {
+        "ack_unit": "working_hours", "ack_within": 4, "supervision_after": 1, "notice_after": 1,
+        "hold_notices": True,
+    },
+    "help": {"ack_unit": "working_hours", "ack_within": 8, "hold_notices": True},
+    "complaint": {
+        "ack_unit": "working_hours", "ack_within": 8, "review": "unit_head",
+        "supervision_after": 2, "notice_after": 3, "hold_notices": True, "max_extension": 5,
+    },
+    # 政府信息公开申请: 20 WD, one extension of at most 20 WD, 补正 restarts the clock.
+    "info_disclosure": {
+        "ack_unit": "working_days", "ack_within": 1, "review": "office", "max_extensions": 1,
+        "max_extension": 20, "restart_on_supplement": True, "pause_limit_days": 15,
+        "supervision_after": 2, "notice_after": 3, "hold_notices": True,
+    },
+}  # fmt: skip

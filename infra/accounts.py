@@ -71,7 +71,8 @@ async def load_demo_data(pool: asyncpg.Pool) -> DemoSecrets:
         for unit in demo.UNITS:
             await directory.insert_row(conn, "units", asdict(unit), if_missing=True)
         for category in demo.CATEGORIES:
-            await directory.insert_row(conn, "categories", asdict(category), if_missing=True)
+            fields = {**asdict(category), **demo.POLICIES.get(category.code, {})}
+            await directory.insert_row(conn, "categories", fields, if_missing=True)
         for rule in demo.RULES:
             fields = {**asdict(rule), "keywords": list(rule.keywords)}
             await directory.insert_row(conn, "routing_rules", fields, if_missing=True)

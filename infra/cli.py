@@ -8,18 +8,22 @@ import contextlib
 import getpass
 import signal
 import sys
+from datetime import date
 
 import structlog
 import uvicorn
 from temporalio.client import Client
 
+from api import reproject
 from api.app import create_app
+from api.routes.calendar import FIRST_YEAR, LAST_YEAR
 from infra import accounts
 from infra.db import create_pool, migrate
 from infra.embedded import EmbeddedPostgres, TemporalDevServer, port_free
 from infra.logging import configure_logging
 from infra.settings import Settings, get_settings
 from infra.temporal import connect_temporal
+from repository import calendar as calendar_repo
 from worker import build_worker
 
 log = structlog.get_logger(__name__)
@@ -172,6 +176,19 @@ def _parser() -> argparse.ArgumentParser:
     add_key = key.add_parser("add", help="create a key for an intake client; printed once")
     add_key.add_argument("--name", required=True)
     add_key.add_argument("--channel", required=True)
+    cal = sub.add_parser(
+        "calendar", help="the operator calendar: holidays and make-up working days"
+    ).add_subparsers(dest="action", required=True)
+    set_day = cal.add_parser("set", help="override days; open cases are told to re-project")
+    set_day.add_argument("--day", required=True, action="append", type=date.fromisoformat,
+                         help="YYYY-MM-DD; repeat for several days")  # fmt: skip
+    kind = set_day.add_mutually_exclusive_group(required=True)
+    kind.add_argument("--holiday", dest="working", action="store_false", help="a day off")
+    kind.add_argument("--workday", dest="working", action="store_true", help="make-up working day")
+    set_day.add_argument("--note", default="")
+    set_day.add_argument("--reason", default="")
+    list_days = cal.add_parser("list", help="list the overrides")
+    list_days.add_argument("--year", type=int, default=None)
     return parser
 
 
@@ -235,6 +252,58 @@ async def _dispatch_service(args: argparse.Namespace, settings: Settings) -> Non
                 return await accounts.add_intake_key(conn, name=args.name, channel=args.channel)
 
         print(await _with_pool(settings, add_key))
+    elif args.command == "calendar":
+        await _with_pool(settings, lambda pool: _calendar(args, settings, pool))
+
+
+TEMPORAL_CONNECT_TIMEOUT = 15.0
+
+
+async def _calendar(args: argparse.Namespace, settings: Settings, pool) -> None:  # type: ignore[no-untyped-def]
+    """`inquiry calendar list|set`: the operator calendar, as the admin API changes it."""
+    if args.action == "list":
+        async with pool.acquire() as conn:
+            rows = await calendar_repo.list_days(conn, year=args.year)
+        for r in rows:
+            kind = "workday" if r["working"] else "holiday"
+            print(f"{r['day'].isoformat()}  {kind}  {r['note']}".rstrip())
+        if not rows:
+            print("no overrides")
+        return
+    if bad := [d for d in args.day if not FIRST_YEAR <= d.year <= LAST_YEAR]:
+        raise SystemExit(f"refused: {bad[0].isoformat()} is outside {FIRST_YEAR}-{LAST_YEAR}")
+    days = {d: (args.working, args.note) for d in args.day}
+    async with pool.acquire() as conn, conn.transaction():
+        await calendar_repo.set_days(conn, days=days, updated_by="cli")
+        change_id = await calendar_repo.record_change(
+            conn, changed_by="cli", days=list(days), reason=args.reason
+        )
+    kind = "workday" if args.working else "holiday"
+    print(f"set {', '.join(d.isoformat() for d in sorted(days))} as {kind}")
+    # The data is stored; failing to reach Temporal is a warning, not a failure.
+    try:
+        async with asyncio.timeout(TEMPORAL_CONNECT_TIMEOUT):
+            client = await connect_temporal(settings)
+    except Exception as exc:
+        async with pool.acquire() as conn:
+            waiting = len(await calendar_repo.open_case_workflow_ids(conn))
+        reason = str(exc) or type(exc).__name__
+        print(
+            f"warning: the calendar is stored, but Temporal at {settings.temporal_address} is"
+            f" unreachable ({reason}); {waiting} open case(s) were not told and keep their due"
+            " times. Run this command again once Temporal is up.",
+            file=sys.stderr,
+        )
+        return
+    told, unreached = await reproject.announce(
+        pool, client, change_id=change_id, days=list(days), reason=args.reason
+    )
+    print(f"open cases told: {told}")
+    if unreached:
+        print(
+            f"warning: {unreached} open case(s) could not be told; run this command again.",
+            file=sys.stderr,
+        )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,14 @@ import asyncpg
 
 from domain.routing import RoutingRule
 
+# The closed-loop policy of a category (migration 003; domain.policy.CasePolicy).
+POLICY_COLUMNS = (
+    "ack_unit", "ack_within", "ack_grace", "ack_repeat_minutes", "warnings",
+    "supervision_after", "notice_after", "hold_notices", "review", "return_window_days",
+    "max_returns", "max_extensions", "max_extension", "extension_notice_days",
+    "pause_limit_days", "restart_on_supplement", "followup_days", "office_start", "office_end",
+)  # fmt: skip
+
 # Tables the admin API may write: the key column and the columns that may be set.
 EDITABLE: dict[str, tuple[str, tuple[str, ...]]] = {
     "units": ("code", ("code", "name", "name_zh", "duty_24h", "active")),
@@ -23,6 +31,7 @@ EDITABLE: dict[str, tuple[str, tuple[str, ...]]] = {
             "reminder_ratio",
             "urgent",
             "active",
+            *POLICY_COLUMNS,
         ),
     ),
     "routing_rules": (

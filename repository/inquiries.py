@@ -98,9 +98,9 @@ async def mark_dispatched(
     )
     await conn.execute(
         """
-        INSERT INTO tasks (inquiry_id, unit_code, kind, due_at, created_at)
-        VALUES ($1, $2, 'reply', $3, $4)
-        ON CONFLICT (inquiry_id, unit_code, kind) DO NOTHING
+        INSERT INTO tasks (inquiry_id, unit_code, kind, task_key, due_at, created_at)
+        VALUES ($1, $2, 'reply', $2 || ':reply', $3, $4)
+        ON CONFLICT (inquiry_id, task_key) DO NOTHING
         """,
         UUID(inquiry_id),
         unit_code,
@@ -121,9 +121,9 @@ async def record_escalation(
     """Store one ladder step; False when it was already stored (a retried activity)."""
     inserted = await conn.fetchval(
         """
-        INSERT INTO escalations (inquiry_id, step, level, fired_at, due_at)
-        VALUES ($1, $2, $3, $4, $5)
-        ON CONFLICT (inquiry_id, step) DO NOTHING
+        INSERT INTO escalations (inquiry_id, step, step_key, level, fired_at, due_at)
+        VALUES ($1, $2, $2, $3, $4, $5)
+        ON CONFLICT (inquiry_id, step_key) DO NOTHING
         RETURNING true
         """,
         UUID(inquiry_id),

@@ -14,6 +14,7 @@ import asyncpg
 import pytest
 
 from api.security import hash_intake_key
+from infra.db import MIGRATIONS_DIR
 from tests.conftest import _with_database
 
 INQUIRY = str(Path(sys.executable).parent / "inquiry")
@@ -52,10 +53,11 @@ async def test_concurrent_migrations_apply_each_file_once(empty_database: str) -
     assert "001_init" in outputs[0]
     conn = await asyncpg.connect(empty_database)
     try:
-        versions = await conn.fetch("SELECT version FROM schema_migrations")
+        versions = await conn.fetch("SELECT version FROM schema_migrations ORDER BY version")
     finally:
         await conn.close()
-    assert [v["version"] for v in versions] == ["001_init"]
+    expected = sorted(p.stem for p in MIGRATIONS_DIR.glob("[0-9][0-9][0-9]_*.sql"))
+    assert [v["version"] for v in versions] == expected
 
 
 async def test_user_and_intake_key_commands(database_url: str, pool: asyncpg.Pool) -> None:

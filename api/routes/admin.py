@@ -9,8 +9,9 @@ import asyncpg
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
-from api.deps import Pool, Staff, require_role
+from api.deps import Pool, Staff, Temporal, require_role
 from api.errors import ApiError
+from api.reproject import notify_policy_change
 from api.schemas import CategoryIn, CategoryPatch, RuleIn, RulePatch, UnitIn, UnitPatch
 from domain.models import Role
 from repository import directory
@@ -20,10 +21,24 @@ Admin = Annotated[Staff, Depends(require_role(Role.ADMIN))]
 
 
 def _out(row: asyncpg.Record) -> dict[str, Any]:
-    return {k: (float(v) if k in _NUMERIC else v) for k, v in dict(row).items()}
+    return {k: _plain(k, v) for k, v in dict(row).items()}
 
 
-_NUMERIC = {"reply_within", "level2_grace", "reminder_ratio"}
+_NUMERIC = {
+    "reply_within", "level2_grace", "reminder_ratio", "ack_within", "ack_grace",
+    "ack_repeat_minutes", "supervision_after", "notice_after", "return_window_days",
+    "max_extension", "extension_notice_days", "pause_limit_days", "followup_days",
+}  # fmt: skip
+
+
+def _plain(key: str, value: Any) -> Any:
+    if key in _NUMERIC and value is not None:
+        return float(value)
+    if key == "warnings" and value is not None:
+        return [float(v) for v in value]
+    if key in ("office_start", "office_end") and value is not None:
+        return value.strftime("%H:%M")
+    return value
 
 
 @asynccontextmanager
@@ -49,7 +64,7 @@ async def _list(pool: asyncpg.Pool, table: str) -> list[dict[str, Any]]:
 
 async def _create(pool: asyncpg.Pool, table: str, body: BaseModel) -> dict[str, Any]:
     async with _write(pool) as conn:
-        row = await directory.insert_row(conn, table, body.model_dump())
+        row = await directory.insert_row(conn, table, body.model_dump(exclude_none=True))
     assert row is not None
     return _out(row)
 
@@ -88,9 +103,12 @@ async def create_category(body: CategoryIn, pool: Pool, _: Admin) -> dict[str, A
 
 
 @router.patch("/categories/{code}")
-async def change_category(code: str, body: CategoryPatch, pool: Pool, _: Admin) -> dict[str, Any]:
-    """A changed policy applies to inquiries dispatched from now on."""
-    return await _patch(pool, "categories", code, body)
+async def change_category(
+    code: str, body: CategoryPatch, pool: Pool, temporal: Temporal, _: Admin
+) -> dict[str, Any]:
+    """A changed policy applies to new cases, and open cases re-project their due times."""
+    row = await _patch(pool, "categories", code, body)
+    return {**row, "cases_notified": await notify_policy_change(pool, temporal, category=code)}
 
 
 @router.get("/routing-rules")

@@ -141,7 +141,7 @@ async def reply(
         raise ApiError(404, "not_found", "no such inquiry")
     if row["unit_code"] != staff.unit_code:
         raise ApiError(403, "wrong_unit", "this inquiry is assigned to another unit")
-    if row["status"] != InquiryStatus.DISPATCHED.value:
+    if row["status"] not in (InquiryStatus.DISPATCHED.value, "handling"):
         raise ApiError(409, "not_awaiting_reply", f"the inquiry is {row['status']}")
     state = await submit_reply(
         temporal,
@@ -155,7 +155,12 @@ async def reply(
             id=inquiry_id, status="reply_queued", detail="taken; it is recorded when a worker runs"
         )
         return JSONResponse(out.model_dump(mode="json"), status_code=202)
+    detail = {
+        "in_review": "the draft waits for its reviewer (审核)",
+        "follow_up": "replied; the citizen's feedback is sent, the rating awaited (回访)",
+        "closed": "replied; feedback sent",
+    }.get(state["status"], "replied")
     out = ReplyAccepted(
-        id=inquiry_id, status=state.status, on_time=state.on_time, detail="replied; feedback sent"
+        id=inquiry_id, status=state["status"], on_time=state.get("on_time"), detail=detail
     )
     return JSONResponse(out.model_dump(mode="json"), status_code=200)

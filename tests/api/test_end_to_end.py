@@ -30,32 +30,46 @@ async def test_intake_to_feedback(service: Service) -> None:
     assert seen["channel"] == "web"
     assert seen["reply_due_at"] is not None and seen["due_provisional"] is False
 
+    signed = await service.http.post(
+        f"/api/v1/inquiries/{inquiry['id']}/acknowledge", json={}, headers=handler
+    )
+    assert signed.status_code == 200, signed.text
+    assert signed.json()["status"] == "handling"
+
     replied = await service.http.post(
         f"/api/v1/inquiries/{inquiry['id']}/reply",
         json={"content": "抢修队已到场，今晚22点前恢复供水。"},
         headers=handler,
     )
     assert replied.status_code == 200, replied.text
-    assert replied.json()["status"] == "closed"
+    assert replied.json()["status"] == "follow_up"  # 回访: waiting for the citizen's rating
     assert replied.json()["on_time"] is True
 
     public = await service.http.get(f"/api/v1/public/inquiries/{inquiry['tracking_code']}")
     assert public.status_code == 200
     view = public.json()
-    assert view["status"] == "closed"
+    assert view["status"] == "follow_up" and view["awaiting"] == "rating"
     assert view["reply"] == "抢修队已到场，今晚22点前恢复供水。"
     assert view["feedback_sent_at"] is not None
+
+    rated = await service.http.post(
+        f"/api/v1/public/inquiries/{inquiry['tracking_code']}/rating",
+        json={"rating": "satisfied", "comment": "很快"},
+    )
+    assert rated.status_code == 200, rated.text
+    assert rated.json()["status"] == "closed"
 
     detail = (await service.http.get(f"/api/v1/inquiries/{inquiry['id']}", headers=handler)).json()
     assert detail["feedback_sent"] is True
     assert detail["feedback"][0]["channel"] == "sms"
     assert detail["feedback"][0]["recipient"] == "138****5678"
     assert detail["on_time"] is True
+    assert detail["status"] == "closed"
     assert [e["kind"] for e in detail["timeline"]] == [
         "received",
         "dispatched",
+        "acknowledged",
         "replied",
-        "feedback_sent",
         "closed",
     ]
     async with service.pool.acquire() as conn:

@@ -12,6 +12,7 @@ from temporalio.worker import Replayer
 from workflows.inquiry import InquiryWorkflow
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+TEXTS = {p: p.read_text(encoding="utf-8") for p in HISTORIES}
 
 
 def test_histories_are_committed() -> None:
@@ -21,6 +22,6 @@ def test_histories_are_committed() -> None:
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
 async def test_history_replays(path: Path) -> None:
-    history = WorkflowHistory.from_json(f"replay-{path.stem}", path.read_text(encoding="utf-8"))
+    history = WorkflowHistory.from_json(f"replay-{path.stem}", TEXTS[path])
     result = await Replayer(workflows=[InquiryWorkflow]).replay_workflow(history)
     assert result.replay_failure is None

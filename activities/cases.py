@@ -1,0 +1,336 @@
+"""Activities of the case workflow: routing with its policy, clock projections, transitions,
+ladder steps and co-handling. Each is idempotent, so Temporal may retry any of them."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date, datetime
+from typing import Any
+
+import asyncpg
+import structlog
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.context import WORKFLOW_ID_PREFIX
+from activities.notify import Transport
+from domain.agenda import Plan, office_hours, plan_case
+from domain.clock import WorkCalendar
+from domain.models import InquiryInput
+from domain.policy import STEP_LEVEL, CasePolicy, Step
+from domain.privacy import mask_contact
+from domain.routing import choose_unit
+from domain.transition import (
+    CaseRoute,
+    CoHandlingRecord,
+    DueRequest,
+    FiredSteps,
+    Notice,
+    PlanRequest,
+    Transition,
+)
+from repository import calendar as calendar_repo
+from repository import cases as repo
+from repository import directory
+from repository import inquiries as inquiry_repo
+
+log = structlog.get_logger(__name__)
+
+_STEP_TEXT = {
+    Step.WARNING: ("unit", "预警 warning: case {code} is due {due}"),
+    Step.REMINDER: ("unit_head", "催办 reminder: case {code} passed its deadline {due}"),
+    Step.SUPERVISION: ("office", "督办 supervision: case {code} is overdue since {due}"),
+    Step.NOTICE: ("supervisors", "通报 notice: case {code} is still overdue since {due}"),
+    Step.ACK_REMINDER: ("unit", "签收 reminder: urgent case {code} is not signed for"),
+    Step.ACK_BREACH: ("unit_head", "签收 overdue: case {code} was due to be signed for by {due}"),
+    Step.ACK_RETURN: ("office", "case {code} was never signed for; re-dispatch it"),
+    Step.PAUSE_EXPIRED: ("unit", "补正 unanswered: case {code} is withdrawn"),
+    Step.FOLLOWUP_EXPIRED: ("office", "回访 unrated: case {code} closes as not rated"),
+}
+_RECIPIENT = {"office": "open_affairs", "supervisors": "supervisors"}
+
+
+def policy_from_row(row: asyncpg.Record) -> CasePolicy:
+    """A category row as the policy snapshot the workflow carries."""
+    return CasePolicy(
+        category=row["code"],
+        reply_unit=row["clock"],
+        reply_within=float(row["reply_within"]),
+        ack_unit=row["ack_unit"],
+        ack_within=float(row["ack_within"]),
+        ack_grace=float(row["ack_grace"]),
+        ack_repeat_minutes=float(row["ack_repeat_minutes"]),
+        warnings=[float(w) for w in row["warnings"]],
+        supervision_after=float(row["supervision_after"]),
+        notice_after=float(row["notice_after"]),
+        hold_notices=row["hold_notices"],
+        review=row["review"],
+        return_window_days=float(row["return_window_days"]),
+        max_returns=row["max_returns"],
+        max_extensions=row["max_extensions"],
+        max_extension=float(row["max_extension"]),
+        extension_notice_days=float(row["extension_notice_days"]),
+        pause_limit_days=float(row["pause_limit_days"]),
+        restart_on_supplement=row["restart_on_supplement"],
+        followup_days=float(row["followup_days"]),
+        office_start=row["office_start"].strftime("%H:%M"),
+        office_end=row["office_end"].strftime("%H:%M"),
+        urgent=row["urgent"],
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+class CaseActivities:
+    """Built once in worker.py with the pool and the notification transport."""
+
+    def __init__(self, pool: asyncpg.Pool, transport: Transport) -> None:
+        self._pool = pool
+        self._transport = transport
+
+    async def _calendar(self, conn: asyncpg.Connection, policy: CasePolicy) -> WorkCalendar:
+        return WorkCalendar(extra=await calendar_repo.overrides(conn), office=office_hours(policy))
+
+    @activity.defn
+    async def record_case(self, inquiry: InquiryInput) -> None:
+        """Store the case as received (受理), marked as run by the case workflow."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            await inquiry_repo.insert_inquiry(
+                conn, inquiry=inquiry, workflow_id=f"{WORKFLOW_ID_PREFIX}{inquiry.inquiry_id}"
+            )
+            await conn.execute(
+                "UPDATE inquiries SET workflow_version = 2 WHERE id = $1::uuid",
+                inquiry.inquiry_id,
+            )
+            await inquiry_repo.add_event(
+                conn,
+                inquiry_id=inquiry.inquiry_id,
+                event_key="received",
+                kind="received",
+                actor=inquiry.submitted_by,
+                occurred_at=inquiry.received_at,
+                detail={"channel": inquiry.channel, "category": inquiry.category},
+            )
+
+    @activity.defn
+    async def route_case(self, inquiry: InquiryInput) -> CaseRoute:
+        """The responsible unit by the rules, and the category's policy as of now."""
+        async with self._pool.acquire() as conn:
+            row = await repo.policy_row(conn, category=inquiry.category)
+            if row is None:
+                raise ApplicationError(f"no category {inquiry.category!r}", non_retryable=True)
+            rules = await directory.active_rules(conn)
+        decision = choose_unit(
+            rules, category=inquiry.category, district=inquiry.district, content=inquiry.content
+        )
+        return CaseRoute(
+            unit_code=decision.unit_code, rule_name=decision.rule_name, policy=policy_from_row(row)
+        )
+
+    @activity.defn
+    async def load_policy(self, category: str) -> CasePolicy:
+        async with self._pool.acquire() as conn:
+            row = await repo.policy_row(conn, category=category)
+        if row is None:
+            raise ApplicationError(f"no category {category!r}", non_retryable=True)
+        return policy_from_row(row)
+
+    @activity.defn
+    async def plan(self, request: PlanRequest) -> Plan:
+        """Project every clock with the current calendar; store ledgers and due times."""
+        state = request.state
+        async with self._pool.acquire() as conn, conn.transaction():
+            calendar = await self._calendar(conn, request.policy)
+            plan = plan_case(state, request.policy, calendar, request.now)
+            d = plan.deadlines
+            stored = {
+                "acknowledge": (state.ack, d.ack_due),
+                "reply": (state.reply, d.reply_due),
+                "follow_up": (state.follow_up, d.follow_up_due),
+            }
+            await repo.save_clocks(
+                conn,
+                inquiry_id=request.inquiry_id,
+                cycle=state.cycle,
+                clocks={
+                    target: (_jsonable(asdict(ledger)), due, d.provisional)
+                    for target, (ledger, due) in stored.items()
+                    if ledger is not None
+                },
+                projected_at=request.now,
+            )
+            await repo.set_due_times(
+                conn,
+                inquiry_id=request.inquiry_id,
+                ack_due=d.ack_due,
+                reply_due=d.reply_due,
+                follow_up_due=d.follow_up_due,
+                provisional=d.provisional,
+                paused=state.status == "paused",
+            )
+        return plan
+
+    @activity.defn
+    async def due_time(self, request: DueRequest) -> datetime:
+        async with self._pool.acquire() as conn:
+            extra = await calendar_repo.overrides(conn)
+        return WorkCalendar(extra=extra).add(request.unit, request.start, request.amount).due_at
+
+    @activity.defn
+    async def record(self, transition: Transition) -> None:
+        """One transition: the timeline event, the read model, tasks and notices, atomically."""
+        t = transition
+        async with self._pool.acquire() as conn:
+            async with conn.transaction():
+                await inquiry_repo.add_event(
+                    conn,
+                    inquiry_id=t.inquiry_id,
+                    event_key=f"{t.seq}:{t.kind}",
+                    kind=t.kind,
+                    actor=t.actor,
+                    occurred_at=t.at,
+                    detail={
+                        **t.detail,
+                        "status": t.status,
+                        "unit": t.unit_code,
+                        "reason": t.reason,
+                        "clock": t.clock,
+                    },
+                )
+                await repo.set_state(
+                    conn,
+                    inquiry_id=t.inquiry_id,
+                    status=t.status,
+                    unit_code=t.unit_code,
+                    columns=t.columns,
+                )
+                if t.task is not None:
+                    await repo.change_tasks(
+                        conn, inquiry_id=t.inquiry_id, seq=t.seq, at=t.at, change=t.task
+                    )
+                queued = [
+                    await self._queue(conn, t.inquiry_id, f"{t.seq}:{i}", notice, t.at)
+                    for i, notice in enumerate(t.notices)
+                ]
+            for row in queued:
+                await self._deliver(conn, row)
+
+    @activity.defn
+    async def fire_steps(self, fired: FiredSteps) -> None:
+        """Record ladder steps once each; all steps due together go out as one notice per
+        audience, so a re-projection that makes several due at once causes no storm."""
+        async with self._pool.acquire() as conn:
+            async with conn.transaction():
+                for item in fired.steps:
+                    await repo.record_step(
+                        conn,
+                        inquiry_id=fired.inquiry_id,
+                        key=item.key,
+                        step=item.step,
+                        target=item.target,
+                        level=STEP_LEVEL.get(Step(item.step), 0),
+                        fired_at=fired.at,
+                        due_at=item.due_at,
+                    )
+                    await inquiry_repo.add_event(
+                        conn,
+                        inquiry_id=fired.inquiry_id,
+                        event_key=f"step:{item.key}",
+                        kind=f"step_{item.step}",
+                        actor="system",
+                        occurred_at=fired.at,
+                        detail={
+                            "key": item.key,
+                            "target": item.target,
+                            "scheduled_for": item.at.isoformat(),
+                        },
+                    )
+                await conn.execute(
+                    "UPDATE inquiries SET escalation_level = GREATEST(escalation_level, $2),"
+                    " overdue = overdue OR $3, updated_at = now() WHERE id = $1::uuid",
+                    fired.inquiry_id,
+                    fired.level,
+                    fired.overdue,
+                )
+                code = await conn.fetchval(
+                    "SELECT tracking_code FROM inquiries WHERE id = $1::uuid", fired.inquiry_id
+                )
+                by_audience: dict[str, list[str]] = {}
+                for item in fired.steps:
+                    audience, text = _STEP_TEXT[Step(item.step)]
+                    due = item.due_at.isoformat() if item.due_at else "-"
+                    by_audience.setdefault(audience, []).append(text.format(code=code, due=due))
+                queued = [
+                    await self._queue(
+                        conn,
+                        fired.inquiry_id,
+                        f"steps:{fired.seq}:{audience}",
+                        Notice(audience, "ladder", "\n".join(lines), fired.unit_code),
+                        fired.at,
+                    )
+                    for audience, lines in by_audience.items()
+                ]
+            for row in queued:
+                await self._deliver(conn, row)
+        log.warning("ladder_steps", steps=[i.key for i in fired.steps], level=fired.level)
+
+    @activity.defn
+    async def record_cohandling(self, record: CoHandlingRecord) -> None:
+        async with self._pool.acquire() as conn, conn.transaction():
+            await repo.save_cohandling(conn, record=record)
+            await inquiry_repo.add_event(
+                conn,
+                inquiry_id=record.inquiry_id,
+                event_key=f"co:{record.unit_code}:{record.status}",
+                kind=f"cohandling_{record.status}",
+                actor=record.answered_by or "system",
+                occurred_at=record.at,
+                detail={"unit": record.unit_code, "due_at": record.due_at.isoformat()},
+            )
+
+    async def _queue(
+        self, conn: asyncpg.Connection, inquiry_id: str, key: str, notice: Notice, at: datetime
+    ) -> asyncpg.Record:
+        if notice.audience == "citizen":
+            row = await conn.fetchrow(
+                "SELECT citizen_phone, citizen_email FROM inquiries WHERE id = $1::uuid",
+                inquiry_id,
+            )
+            channel, recipient = (
+                ("sms", row["citizen_phone"])
+                if row["citizen_phone"]
+                else ("email", row["citizen_email"])
+            )
+        else:
+            channel = "internal"
+            recipient = _RECIPIENT.get(notice.audience) or notice.unit_code or "open_affairs"
+            if notice.audience == "unit_head":
+                recipient = f"{recipient}:head"
+        return await inquiry_repo.queue_notification(
+            conn,
+            inquiry_id=inquiry_id,
+            dedupe_key=f"{inquiry_id}:{key}",
+            kind=notice.kind,
+            audience=notice.audience,
+            channel=channel,
+            recipient=recipient,
+            recipient_masked=mask_contact(recipient) or "",
+            body=notice.body,
+            created_at=at,
+        )
+
+    async def _deliver(self, conn: asyncpg.Connection, notice: asyncpg.Record) -> None:
+        if notice["status"] == "sent":
+            return
+        await self._transport.send(
+            channel=notice["channel"], recipient=notice["recipient"], body=notice["body"]
+        )
+        await inquiry_repo.mark_notification_sent(conn, notification_id=notice["id"])

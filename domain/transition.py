@@ -1,0 +1,134 @@
+"""What the case workflow asks its activities to record for one transition (Temporal payloads)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from domain.case import Actor, AgendaItem, CaseState
+from domain.policy import CasePolicy
+
+
+@dataclass
+class Notice:
+    """A message to queue in the outbox; `citizen` is resolved to the citizen's contact."""
+
+    audience: str  # citizen | unit | unit_head | office | supervisors
+    kind: str
+    body: str
+    unit_code: str | None = None
+
+
+@dataclass
+class TaskChange:
+    close_open: bool = False  # close every open task of the case first
+    open_unit: str | None = None
+    open_kind: str = "reply"  # acknowledge/reply | review | decision | cohandling
+    due_at: datetime | None = None
+
+
+@dataclass
+class CaseColumns:
+    """Read-model columns a transition sets; None leaves a column as it is."""
+
+    acknowledged_at: datetime | None = None
+    replied_at: datetime | None = None
+    reply_content: str | None = None
+    replied_by: str | None = None
+    closed_at: datetime | None = None
+    on_time: bool | None = None
+    rating: str | None = None
+    close_reason: str | None = None
+    returns: int | None = None
+    extensions: int | None = None
+    reopened: int | None = None
+    merged_into: str | None = None
+    escalation_level: int | None = None
+    overdue: bool | None = None
+    answered_on_site: bool | None = None
+    handling_seconds: int | None = None
+    total_seconds: int | None = None
+    routing_rule: str | None = None
+
+
+@dataclass
+class Transition:
+    """One append-only event (actor, time, reason, clock state) and what it changes."""
+
+    inquiry_id: str
+    seq: int
+    kind: str
+    actor: str
+    at: datetime
+    status: str
+    unit_code: str | None
+    reason: str = ""
+    detail: dict[str, str] = field(default_factory=dict)
+    clock: dict[str, str] = field(default_factory=dict)
+    columns: CaseColumns = field(default_factory=CaseColumns)
+    task: TaskChange | None = None
+    notices: list[Notice] = field(default_factory=list)
+
+
+@dataclass
+class PlanRequest:
+    inquiry_id: str
+    state: CaseState
+    policy: CasePolicy
+    now: datetime
+
+
+@dataclass
+class FiredSteps:
+    """Ladder steps due together: recorded one by one, announced in one notice per audience."""
+
+    inquiry_id: str
+    seq: int
+    unit_code: str | None
+    at: datetime
+    steps: list[AgendaItem]
+    level: int
+    overdue: bool
+
+
+@dataclass
+class CaseRoute:
+    unit_code: str
+    policy: CasePolicy
+    rule_name: str | None = None
+
+
+@dataclass
+class DueRequest:
+    unit: str
+    start: datetime
+    amount: float
+
+
+@dataclass
+class CoHandlingInput:
+    """Input of one co-handling unit's child workflow."""
+
+    inquiry_id: str
+    parent_workflow_id: str
+    unit_code: str
+    lead_unit: str
+    due_at: datetime
+    task_queue_hint: str = ""
+
+
+@dataclass
+class CoHandlingAnswer:
+    actor: Actor
+    content: str
+
+
+@dataclass
+class CoHandlingRecord:
+    inquiry_id: str
+    unit_code: str
+    status: str  # open | answered | escalated
+    at: datetime
+    due_at: datetime
+    content: str | None = None
+    answered_by: str | None = None

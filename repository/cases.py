@@ -1,0 +1,215 @@
+"""Writes of the case workflow (issue 3): transitions, clocks, ladder steps, co-handling.
+
+Every statement is idempotent under activity retries: events by (inquiry, event_key), tasks by
+(inquiry, task_key), steps by (inquiry, step_key), notices by dedupe_key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from domain.transition import CaseColumns, CoHandlingRecord, TaskChange
+
+_COLUMNS = tuple(CaseColumns.__dataclass_fields__)
+
+
+async def set_state(
+    conn: asyncpg.Connection,
+    *,
+    inquiry_id: str,
+    status: str,
+    unit_code: str | None,
+    columns: CaseColumns,
+) -> None:
+    values = {k: v for k, v in asdict(columns).items() if v is not None and k in _COLUMNS}
+    if "merged_into" in values:
+        values["merged_into"] = UUID(values["merged_into"])
+    sets = ["status = $2", "unit_code = COALESCE($3, unit_code)", "updated_at = now()"]
+    sets += [f"{name} = ${i}" for i, name in enumerate(values, start=4)]
+    await conn.execute(
+        f"UPDATE inquiries SET {', '.join(sets)} WHERE id = $1",
+        UUID(inquiry_id),
+        status,
+        unit_code,
+        *values.values(),
+    )
+
+
+async def change_tasks(
+    conn: asyncpg.Connection, *, inquiry_id: str, seq: int, at: datetime, change: TaskChange
+) -> None:
+    if change.close_open:
+        await conn.execute(
+            "UPDATE tasks SET status = 'done', completed_at = $2"
+            " WHERE inquiry_id = $1 AND status = 'open' AND kind <> 'cohandling'",
+            UUID(inquiry_id),
+            at,
+        )
+    if change.open_unit is not None:
+        await conn.execute(
+            """
+            INSERT INTO tasks (inquiry_id, unit_code, kind, task_key, due_at, created_at)
+            VALUES ($1, $2, $3, $4, $5, $6)
+            ON CONFLICT (inquiry_id, task_key) DO NOTHING
+            """,
+            UUID(inquiry_id),
+            change.open_unit,
+            change.open_kind,
+            f"{seq}:{change.open_unit}:{change.open_kind}",
+            change.due_at,
+            at,
+        )
+
+
+async def save_clocks(
+    conn: asyncpg.Connection,
+    *,
+    inquiry_id: str,
+    cycle: int,
+    clocks: dict[str, tuple[dict[str, Any], datetime | None, bool]],
+    projected_at: datetime,
+) -> None:
+    """Upsert each target's ledger and due time; earlier cycles become inactive."""
+    await conn.execute(
+        "UPDATE sla_clocks SET active = false WHERE inquiry_id = $1 AND cycle < $2",
+        UUID(inquiry_id),
+        cycle,
+    )
+    for target, (ledger, due_at, provisional) in clocks.items():
+        await conn.execute(
+            """
+            INSERT INTO sla_clocks (inquiry_id, target, cycle, ledger, due_at, provisional,
+                                    active, projected_at)
+            VALUES ($1, $2, $3, $4, $5, $6, true, $7)
+            ON CONFLICT (inquiry_id, target, cycle) DO UPDATE
+            SET ledger = EXCLUDED.ledger, due_at = EXCLUDED.due_at,
+                provisional = EXCLUDED.provisional, active = true,
+                projected_at = EXCLUDED.projected_at
+            """,
+            UUID(inquiry_id),
+            target,
+            cycle,
+            ledger,
+            due_at,
+            provisional,
+            projected_at,
+        )
+
+
+async def set_due_times(
+    conn: asyncpg.Connection,
+    *,
+    inquiry_id: str,
+    ack_due: datetime | None,
+    reply_due: datetime | None,
+    follow_up_due: datetime | None,
+    provisional: bool,
+    paused: bool,
+) -> None:
+    await conn.execute(
+        """
+        UPDATE inquiries SET ack_due_at = $2, reply_due_at = COALESCE($3, reply_due_at),
+            followup_due_at = $4, due_provisional = $5, paused = $6, updated_at = now()
+        WHERE id = $1
+        """,
+        UUID(inquiry_id),
+        ack_due,
+        reply_due,
+        follow_up_due,
+        provisional,
+        paused,
+    )
+
+
+async def clocks(conn: asyncpg.Connection, *, inquiry_id: UUID) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT target, cycle, ledger, due_at, provisional, active, projected_at"
+        " FROM sla_clocks WHERE inquiry_id = $1 ORDER BY cycle, target",
+        inquiry_id,
+    )
+
+
+async def record_step(
+    conn: asyncpg.Connection,
+    *,
+    inquiry_id: str,
+    key: str,
+    step: str,
+    target: str,
+    level: int,
+    fired_at: datetime,
+    due_at: datetime | None,
+) -> None:
+    await conn.execute(
+        """
+        INSERT INTO escalations (inquiry_id, step, step_key, target, level, fired_at, due_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7)
+        ON CONFLICT (inquiry_id, step_key) DO NOTHING
+        """,
+        UUID(inquiry_id),
+        step,
+        key,
+        target,
+        level,
+        fired_at,
+        due_at or fired_at,
+    )
+
+
+async def save_cohandling(conn: asyncpg.Connection, *, record: CoHandlingRecord) -> None:
+    """Open, answer or escalate one co-handling unit's part; never moves backwards."""
+    await conn.execute(
+        """
+        INSERT INTO cohandling (inquiry_id, unit_code, status, due_at, content, answered_by,
+                                answered_at)
+        VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $3 = 'open' THEN NULL ELSE $7 END)
+        ON CONFLICT (inquiry_id, unit_code) DO UPDATE
+        SET status = EXCLUDED.status, content = EXCLUDED.content,
+            answered_by = EXCLUDED.answered_by, answered_at = EXCLUDED.answered_at
+        WHERE cohandling.status = 'open'
+        """,
+        UUID(record.inquiry_id),
+        record.unit_code,
+        record.status,
+        record.due_at,
+        record.content,
+        record.answered_by,
+        record.at,
+    )
+    if record.status == "open":
+        await conn.execute(
+            """
+            INSERT INTO tasks (inquiry_id, unit_code, kind, task_key, due_at, created_at)
+            VALUES ($1, $2, 'cohandling', 'co:' || $2, $3, $4)
+            ON CONFLICT (inquiry_id, task_key) DO NOTHING
+            """,
+            UUID(record.inquiry_id),
+            record.unit_code,
+            record.due_at,
+            record.at,
+        )
+    else:
+        await conn.execute(
+            "UPDATE tasks SET status = 'done', completed_at = $3"
+            " WHERE inquiry_id = $1 AND task_key = 'co:' || $2 AND status = 'open'",
+            UUID(record.inquiry_id),
+            record.unit_code,
+            record.at,
+        )
+
+
+async def cohandling(conn: asyncpg.Connection, *, inquiry_id: UUID) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT unit_code, status, due_at, content, answered_by, answered_at FROM cohandling"
+        " WHERE inquiry_id = $1 ORDER BY unit_code",
+        inquiry_id,
+    )
+
+
+async def policy_row(conn: asyncpg.Connection, *, category: str) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM categories WHERE code = $1", category)

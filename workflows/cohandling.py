@@ -1,0 +1,86 @@
+"""主办/协办: one co-handling unit's part of a case, with its own task and deadline."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.cases import CaseActivities
+    from domain.case import CoHandlerResult
+    from domain.models import Role
+    from domain.transition import CoHandlingAnswer, CoHandlingInput, CoHandlingRecord
+
+RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+
+
+@workflow.defn
+class CoHandlingWorkflow:
+    def __init__(self) -> None:
+        self._unit = ""
+        self._answer: CoHandlingAnswer | None = None
+
+    @workflow.run
+    async def run(self, task: CoHandlingInput) -> CoHandlerResult:
+        self._unit = task.unit_code
+        await self._record(task, "open")
+        remaining = task.due_at - workflow.now()
+        try:
+            await workflow.wait_condition(
+                lambda: self._answer is not None, timeout=max(remaining, timedelta(seconds=1))
+            )
+        except TimeoutError:
+            pass
+        if self._answer is not None:
+            await self._record(task, "answered", self._answer)
+            result = CoHandlerResult(
+                unit_code=task.unit_code,
+                outcome="answered",
+                content=self._answer.content,
+                answered_by=self._answer.actor.username,
+            )
+        else:
+            # The deadline passed: the co-handler is escalated and the lead may reply without it.
+            await self._record(task, "escalated")
+            result = CoHandlerResult(unit_code=task.unit_code, outcome="escalated")
+        await workflow.get_external_workflow_handle(task.parent_workflow_id).signal(
+            "cohandler_done", result
+        )
+        return result
+
+    @workflow.update
+    async def submit_input(self, answer: CoHandlingAnswer) -> str:
+        self._answer = answer
+        return "answered"
+
+    @submit_input.validator
+    def _validate(self, answer: CoHandlingAnswer) -> None:
+        if answer.actor.role not in (Role.HANDLER, Role.UNIT_HEAD):
+            raise ApplicationError("only the co-handling unit's staff answer", type="Forbidden")
+        if answer.actor.unit_code != self._unit:
+            raise ApplicationError(f"this part belongs to {self._unit}", type="WrongUnit")
+        if self._answer is not None:
+            raise ApplicationError("this unit has answered already", type="WrongState")
+        if not answer.content.strip():
+            raise ApplicationError("the answer is empty", type="Invalid")
+
+    async def _record(
+        self, task: CoHandlingInput, status: str, answer: CoHandlingAnswer | None = None
+    ) -> None:
+        await workflow.execute_activity_method(
+            CaseActivities.record_cohandling,
+            CoHandlingRecord(
+                inquiry_id=task.inquiry_id,
+                unit_code=task.unit_code,
+                status=status,
+                at=workflow.now(),
+                due_at=task.due_at,
+                content=answer.content if answer else None,
+                answered_by=answer.actor.username if answer else None,
+            ),
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=RETRY,
+        )
