@@ -31,6 +31,7 @@ class TaskChange:
 class CaseColumns:
     """Read-model columns a transition sets; None leaves a column as it is."""
 
+    dispatched_at: datetime | None = None
     acknowledged_at: datetime | None = None
     replied_at: datetime | None = None
     reply_content: str | None = None

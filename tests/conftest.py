@@ -24,6 +24,7 @@ from infra.accounts import add_intake_key, add_user, load_demo_data
 from infra.db import create_pool, migrate
 from infra.embedded import EmbeddedPostgres, temporal_cli
 from infra.settings import Settings
+from repository.directory import insert_row
 from worker import build_worker
 from workflows import search_attributes
 
@@ -126,20 +127,18 @@ class Service:
         return {"X-API-Key": key}
 
     async def category(self, **policy: Any) -> str:
-        """A category of its own for this test, with the given SLA policy."""
+        """A category of its own for this test, with the given SLA policy (migration 003)."""
         code = f"t_{uuid.uuid4().hex[:10]}"
-        fields = {"name": code, "clock": "natural_hours", "reply_within": 24, "level2_grace": 24}
-        fields.update(policy)
+        fields: dict[str, Any] = {
+            "code": code,
+            "name": code,
+            "clock": "natural_hours",
+            "reply_within": 24,
+            "level2_grace": 24,
+            **policy,
+        }
         async with self.pool.acquire() as conn:
-            await conn.execute(
-                "INSERT INTO categories (code, name, clock, reply_within, level2_grace)"
-                " VALUES ($1, $2, $3, $4, $5)",
-                code,
-                fields["name"],
-                fields["clock"],
-                fields["reply_within"],
-                fields["level2_grace"],
-            )
+            await insert_row(conn, "categories", fields)
         return code
 
     async def wait_for(self, sql: str, *args: Any, within: float = 20.0) -> Any:

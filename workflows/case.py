@@ -716,7 +716,8 @@ class CaseWorkflow:
         self.s.acknowledged_at = None
         self.s.returned_by = None
         self.s.ack = ClockLedger("acknowledge", self.policy.ack_unit, self.policy.ack_within, now)
-        if self.s.reply is None:  # the clock starts at the first dispatch, never again
+        first = self.s.reply is None
+        if first:  # the reply clock starts at the first dispatch, never again
             self.s.reply = ClockLedger(
                 "reply", self.policy.reply_unit, self.policy.reply_within, now
             )
@@ -725,7 +726,7 @@ class CaseWorkflow:
             actor,
             status=CaseStatus.DISPATCHED,
             reason=reason,
-            columns=CaseColumns(routing_rule=self.s.rule),
+            columns=CaseColumns(routing_rule=self.s.rule, dispatched_at=now if first else None),
             task=TaskChange(close_open=True, open_unit=unit),
             notices=[Notice("unit", "dispatch", f"派单 case {self._code} to {unit}", unit)],
         )

@@ -92,6 +92,7 @@ async def test_public_view_leaks_nothing_staff_only(service: Service) -> None:
         "replied_at",
         "feedback_sent_at",
         "contact",
+        "awaiting",
     }
     text = public.text
     for secret in ("13812345678", "张三", "zhang@example.com", "pipe_repair", inquiry["id"]):

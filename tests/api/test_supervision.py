@@ -6,7 +6,9 @@ from tests.conftest import Service, inquiry_body
 
 
 async def test_overdue_list_most_overdue_first_with_level(service: Service) -> None:
-    quick = await service.category(reply_within=1 / 3600, level2_grace=1 / 3600)
+    quick = await service.category(
+        reply_within=1 / 3600, supervision_after=1 / 3600, notice_after=100
+    )
     slow = await service.category(reply_within=24, level2_grace=24)
     key = await service.intake_key("web")
     supervisor = await service.staff("supervisor")
@@ -21,7 +23,7 @@ async def test_overdue_list_most_overdue_first_with_level(service: Service) -> N
     ).json()
     for inquiry in (first, second):
         await service.wait_for(
-            "SELECT 1 FROM escalations WHERE inquiry_id = $1::uuid AND step = 'level2'",
+            "SELECT 1 FROM escalations WHERE inquiry_id = $1::uuid AND step = 'supervision'",
             inquiry["id"],
         )
     response = await service.http.get(

@@ -1,4 +1,4 @@
-"""The escalation ladder on virtual time: reminder, level 1, level 2, then a late reply."""
+"""The escalation ladder on virtual time: warnings, 催办, 督办, 通报, then a late reply."""
 
 from __future__ import annotations
 
@@ -7,14 +7,16 @@ from datetime import datetime, timedelta
 from activities.inquiries import workflow_id_for
 from tests.conftest import Service, inquiry_body
 from workflows import search_attributes as sa
-from workflows.inquiry import InquiryWorkflow
 
 
-async def test_ladder_fires_once_each_at_its_time_and_a_late_reply_closes_late(
+async def test_ladder_fires_once_each_at_its_time_and_a_late_reply_is_not_on_time(
     service: Service,
 ) -> None:
-    # 24 natural hours to reply: reminder at 18 h (75%), level 1 at 24 h, level 2 at 48 h.
-    category = await service.category(clock="natural_hours", reply_within=24, level2_grace=24)
+    # 24 natural hours to reply: warnings at 12 h and 18 h, 催办 at 24 h, 督办 at 48 h,
+    # 通报 at 72 h. Acknowledgement is given at once so only the reply ladder runs.
+    category = await service.category(
+        reply_within=24, supervision_after=24, notice_after=24, ack_within=1
+    )
     key = await service.intake_key("hotline")
     handler = await service.staff("handler", "open_affairs")
     created = await service.http.post(
@@ -25,52 +27,54 @@ async def test_ladder_fires_once_each_at_its_time_and_a_late_reply_closes_late(
     await service.wait_for(
         "SELECT 1 FROM inquiries WHERE id = $1::uuid AND status = 'dispatched'", inquiry_id
     )
-    handle = service.client.get_workflow_handle_for(
-        InquiryWorkflow.run, workflow_id_for(inquiry_id)
+    signed = await service.http.post(
+        f"/api/v1/inquiries/{inquiry_id}/acknowledge", json={}, headers=handler
     )
+    assert signed.status_code == 200, signed.text
+    handle = service.client.get_workflow_handle(workflow_id_for(inquiry_id))
 
     async def fired() -> dict[str, tuple[int, datetime]]:
         async with service.pool.acquire() as conn:
             rows = await conn.fetch(
-                "SELECT step, level, fired_at FROM escalations WHERE inquiry_id = $1::uuid",
+                "SELECT step_key, level, fired_at FROM escalations WHERE inquiry_id = $1::uuid",
                 inquiry_id,
             )
-        return {r["step"]: (r["level"], r["fired_at"]) for r in rows}
+        return {r["step_key"]: (r["level"], r["fired_at"]) for r in rows}
 
     async with service.pool.acquire() as conn:
         dispatched_at = await conn.fetchval(
             "SELECT dispatched_at FROM inquiries WHERE id = $1::uuid", inquiry_id
         )
 
-    assert await service.env.fast_forward(handle, timedelta(hours=17))
+    assert await service.env.fast_forward(handle, timedelta(hours=11))
     assert await fired() == {}
 
-    assert await service.env.fast_forward(handle, timedelta(hours=2))  # now at 19 h
+    assert await service.env.fast_forward(handle, timedelta(hours=8))  # 19 h
     steps = await fired()
-    assert set(steps) == {"reminder"}
-    assert steps["reminder"][0] == 0
-    assert _near(steps["reminder"][1] - dispatched_at, timedelta(hours=18))
+    assert set(steps) == {"warning50:1", "warning75:1"}
+    assert _near(steps["warning50:1"][1] - dispatched_at, timedelta(hours=12))
+    assert _near(steps["warning75:1"][1] - dispatched_at, timedelta(hours=18))
 
     assert await service.env.fast_forward(handle, timedelta(hours=6))  # 25 h
     steps = await fired()
-    assert set(steps) == {"reminder", "level1"}
-    assert _near(steps["level1"][1] - dispatched_at, timedelta(hours=24))
-    state = await handle.query(InquiryWorkflow.state)
-    assert state.escalation_level == 1 and state.overdue is True
-
-    assert await service.env.fast_forward(handle, timedelta(hours=47))  # 72 h
-    steps = await fired()
-    assert set(steps) == {"reminder", "level1", "level2"}
-    assert steps["level2"][0] == 2
-    assert _near(steps["level2"][1] - dispatched_at, timedelta(hours=48))
-
-    # The search attributes a supervisor filters on in the web UI are current.
+    assert steps["reminder:1"][0] == 1
+    assert _near(steps["reminder:1"][1] - dispatched_at, timedelta(hours=24))
     description = await handle.describe()
-    attributes = description.typed_search_attributes
-    assert attributes.get(sa.ESCALATION_LEVEL) == 2
-    assert attributes.get(sa.OVERDUE) is True
+    assert description.typed_search_attributes.get(sa.OVERDUE) is True
+    assert description.typed_search_attributes.get(sa.ESCALATION_LEVEL) == 1
+
+    assert await service.env.fast_forward(handle, timedelta(hours=48))  # 73 h
+    steps = await fired()
+    assert set(steps) == {"warning50:1", "warning75:1", "reminder:1", "supervision:1", "notice:1"}
+    assert steps["supervision:1"][0] == 2
+    assert _near(steps["supervision:1"][1] - dispatched_at, timedelta(hours=48))
+    assert steps["notice:1"][0] == 3
+    assert _near(steps["notice:1"][1] - dispatched_at, timedelta(hours=72))
+
+    attributes = (await handle.describe()).typed_search_attributes
+    assert attributes.get(sa.ESCALATION_LEVEL) == 3
     assert attributes.get(sa.RESPONSIBLE_UNIT) == "open_affairs"
-    assert attributes.get(sa.INQUIRY_STATUS) == "dispatched"
+    assert attributes.get(sa.INQUIRY_STATUS) == "handling"
 
     replied = await service.http.post(
         f"/api/v1/inquiries/{inquiry_id}/reply",
@@ -78,28 +82,20 @@ async def test_ladder_fires_once_each_at_its_time_and_a_late_reply_closes_late(
         headers=handler,
     )
     assert replied.status_code == 200, replied.text
-    assert replied.json() == {
-        "id": inquiry_id,
-        "status": "closed",
-        "on_time": False,
-        "detail": "replied; feedback sent",
-    }
+    assert replied.json()["status"] == "follow_up"
+    assert replied.json()["on_time"] is False
     async with service.pool.acquire() as conn:
         row = await conn.fetchrow(
-            "SELECT on_time, handling_seconds, status, escalation_level FROM inquiries"
-            " WHERE id = $1::uuid",
+            "SELECT on_time, handling_seconds, escalation_level FROM inquiries WHERE id = $1::uuid",
             inquiry_id,
         )
-        counts = await conn.fetchval(
+        count = await conn.fetchval(
             "SELECT count(*) FROM escalations WHERE inquiry_id = $1::uuid", inquiry_id
         )
-    assert row["status"] == "closed"
     assert row["on_time"] is False
-    assert row["escalation_level"] == 2
-    assert row["handling_seconds"] >= 72 * 3600
-    assert counts == 3  # each step exactly once
-    outcome = await handle.result()
-    assert outcome.on_time is False and outcome.escalation_level == 2
+    assert row["escalation_level"] == 3
+    assert row["handling_seconds"] >= 73 * 3600
+    assert count == 5  # each step exactly once
 
 
 def _near(actual: timedelta, expected: timedelta) -> bool:

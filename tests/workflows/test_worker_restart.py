@@ -34,7 +34,7 @@ async def test_reply_sent_while_the_worker_is_down_is_taken_up(service: Service)
 
     service.start_worker()
     await service.wait_for(
-        "SELECT 1 FROM inquiries WHERE id = $1::uuid AND status = 'closed'", created["id"]
+        "SELECT 1 FROM inquiries WHERE id = $1::uuid AND status = 'follow_up'", created["id"]
     )
     async with service.pool.acquire() as conn:
         row = await conn.fetchrow(
@@ -54,8 +54,12 @@ async def test_reply_sent_while_the_worker_is_down_is_taken_up(service: Service)
 async def test_timers_that_ran_out_while_the_worker_was_down_still_fire(
     service: Service,
 ) -> None:
-    # 4 seconds to reply, level 2 two seconds later: all of it passes while no worker runs.
-    category = await service.category(reply_within=4 / 3600, level2_grace=2 / 3600)
+    # 4 s to reply (warnings at 2 s and 3 s), 督办 2 s after the breach: all of it passes while
+    # no worker runs. When one comes back the steps fire once each, together, in one notice
+    # per audience rather than a storm.
+    category = await service.category(
+        reply_within=4 / 3600, supervision_after=2 / 3600, notice_after=1000
+    )
     key = await service.intake_key("web")
     created = (
         await service.http.post("/api/v1/inquiries", json=inquiry_body(category), headers=key)
@@ -73,21 +77,30 @@ async def test_timers_that_ran_out_while_the_worker_was_down_still_fire(
 
     service.start_worker()
     await service.wait_for(
-        "SELECT count(*) = 3 FROM escalations WHERE inquiry_id = $1::uuid", created["id"]
+        "SELECT count(*) = 4 FROM escalations WHERE inquiry_id = $1::uuid", created["id"]
     )
+    await asyncio.sleep(1)  # nothing more may fire
     async with service.pool.acquire() as conn:
         steps = await conn.fetch(
-            "SELECT step, level FROM escalations WHERE inquiry_id = $1::uuid ORDER BY level, step",
+            "SELECT step_key, level, fired_at FROM escalations WHERE inquiry_id = $1::uuid"
+            " ORDER BY level, step_key",
             created["id"],
         )
         row = await conn.fetchrow(
             "SELECT escalation_level, overdue FROM inquiries WHERE id = $1::uuid", created["id"]
         )
-    assert [(s["step"], s["level"]) for s in steps] == [
-        ("reminder", 0),
-        ("level1", 1),
-        ("level2", 2),
+        notices = await conn.fetch(
+            "SELECT audience FROM notifications WHERE inquiry_id = $1::uuid AND kind = 'ladder'",
+            created["id"],
+        )
+    assert [(s["step_key"], s["level"]) for s in steps] == [
+        ("warning50:1", 0),
+        ("warning75:1", 0),
+        ("reminder:1", 1),
+        ("supervision:1", 2),
     ]
+    assert len({s["fired_at"] for s in steps}) == 1  # taken up together
+    assert sorted(n["audience"] for n in notices) == ["office", "unit", "unit_head"]
     assert row["escalation_level"] == 2 and row["overdue"] is True
 
 
