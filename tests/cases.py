@@ -1,0 +1,70 @@
+"""Helpers for case scenarios: file a case, act on it, read its records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from temporalio.client import WorkflowHandle
+
+from activities.inquiries import workflow_id_for
+from tests.conftest import Service, inquiry_body
+
+
+async def file_case(service: Service, category: str, **body: Any) -> tuple[str, str]:
+    """File through an intake key and wait for the dispatch; returns (id, tracking code)."""
+    key = await service.intake_key("web")
+    created = await service.http.post(
+        "/api/v1/inquiries", json=inquiry_body(category, **body), headers=key
+    )
+    assert created.status_code == 201, created.text
+    inquiry_id = created.json()["id"]
+    await service.wait_for(
+        "SELECT 1 FROM inquiries WHERE id = $1::uuid AND status = 'dispatched'", inquiry_id
+    )
+    return inquiry_id, created.json()["tracking_code"]
+
+
+def handle(service: Service, inquiry_id: str) -> WorkflowHandle[Any, Any]:
+    return service.client.get_workflow_handle(workflow_id_for(inquiry_id))
+
+
+async def act(
+    service: Service, inquiry_id: str, action: str, headers: dict[str, str], **body: Any
+) -> Any:
+    return await service.http.post(
+        f"/api/v1/inquiries/{inquiry_id}/{action}", json=body, headers=headers
+    )
+
+
+async def row(service: Service, inquiry_id: str) -> Any:
+    async with service.pool.acquire() as conn:
+        return await conn.fetchrow("SELECT * FROM inquiries WHERE id = $1::uuid", inquiry_id)
+
+
+async def events(service: Service, inquiry_id: str) -> list[str]:
+    async with service.pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT kind FROM inquiry_events WHERE inquiry_id = $1::uuid ORDER BY occurred_at, id",
+            inquiry_id,
+        )
+    return [r["kind"] for r in rows]
+
+
+async def open_tasks(service: Service, inquiry_id: str) -> list[tuple[str, str]]:
+    async with service.pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT unit_code, kind FROM tasks WHERE inquiry_id = $1::uuid AND status = 'open'"
+            " ORDER BY id",
+            inquiry_id,
+        )
+    return [(r["unit_code"], r["kind"]) for r in rows]
+
+
+async def citizen_messages(service: Service, inquiry_id: str) -> list[tuple[str, str]]:
+    async with service.pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT kind, body FROM notifications WHERE inquiry_id = $1::uuid"
+            " AND audience = 'citizen' ORDER BY id",
+            inquiry_id,
+        )
+    return [(r["kind"], r["body"]) for r in rows]
