@@ -48,6 +48,7 @@ _STEP_TEXT = {
     Step.FOLLOWUP_EXPIRED: ("office", "回访 unrated: case {code} closes as not rated"),
 }
 _RECIPIENT = {"office": "open_affairs", "supervisors": "supervisors"}
+_RANK = {"unit": 0, "unit_head": 1, "office": 2, "supervisors": 3}
 
 
 def policy_from_row(row: asyncpg.Record) -> CasePolicy:
@@ -263,20 +264,24 @@ class CaseActivities:
                 code = await conn.fetchval(
                     "SELECT tracking_code FROM inquiries WHERE id = $1::uuid", fired.inquiry_id
                 )
-                by_audience: dict[str, list[str]] = {}
+                # One notice for everything due at once, to the highest audience concerned:
+                # a catch-up or re-projection never sends a storm of separate breaches.
+                lines = []
+                audience = "unit"
                 for item in fired.steps:
-                    audience, text = _STEP_TEXT[Step(item.step)]
+                    who, text = _STEP_TEXT[Step(item.step)]
                     due = item.due_at.isoformat() if item.due_at else "-"
-                    by_audience.setdefault(audience, []).append(text.format(code=code, due=due))
+                    lines.append(text.format(code=code, due=due))
+                    if _RANK[who] > _RANK[audience]:
+                        audience = who
                 queued = [
                     await self._queue(
                         conn,
                         fired.inquiry_id,
-                        f"steps:{fired.seq}:{audience}",
+                        f"steps:{fired.seq}",
                         Notice(audience, "ladder", "\n".join(lines), fired.unit_code),
                         fired.at,
                     )
-                    for audience, lines in by_audience.items()
                 ]
             for row in queued:
                 await self._deliver(conn, row)

@@ -178,8 +178,13 @@ class CaseWorkflow:
         async with self._lock:
             if self._replan:
                 self._replan = False
-                await self._plan()
-                self._bump()
+                before = self.s.deadlines.reply_due
+                await self._commit(
+                    "reprojected",
+                    "system",
+                    reason="the working calendar changed",
+                    detail={"reply_due_before": before.isoformat() if before else ""},
+                )
                 return
             due = [i for i in self.s.agenda if i.at <= workflow.now()]
             if due and self._version == seen:
