@@ -12,10 +12,13 @@ from domain.privacy import mask_email, mask_phone
 
 def is_overdue(row: asyncpg.Record, now: datetime | None = None) -> bool:
     """Past the reply deadline while open, or closed late."""
-    if row["closed_at"] is not None:
-        return bool(row["overdue"])
+    waiting = row["status"] in _WAITING_FOR_REPLY and not row["paused"]
     due = row["reply_due_at"]
-    return bool(row["overdue"]) or (due is not None and due < (now or datetime.now(UTC)))
+    late = waiting and due is not None and due < (now or datetime.now(UTC))
+    return bool(row["overdue"]) or late
+
+
+_WAITING_FOR_REPLY = frozenset({"dispatched", "handling", "returned", "in_review"})
 
 
 def summary(row: asyncpg.Record) -> dict[str, Any]:

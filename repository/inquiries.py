@@ -304,7 +304,8 @@ async def search_inquiries(
         ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR unit_code = $2)
         AND ($3::text IS NULL OR category = $3) AND ($4::text IS NULL OR channel = $4)
         AND ($5::boolean IS NULL OR
-             ((closed_at IS NULL AND reply_due_at < now()) OR overdue) = $5)
+             ((status IN ('dispatched', 'handling', 'returned', 'in_review') AND NOT paused
+               AND reply_due_at < now()) OR overdue) = $5)
         AND ($6::timestamptz IS NULL OR received_at >= $6)
         AND ($7::timestamptz IS NULL OR received_at < $7)
     """
@@ -336,13 +337,16 @@ async def open_tasks(conn: asyncpg.Connection, *, unit_code: str) -> list[asyncp
 async def overdue_inquiries(
     conn: asyncpg.Connection, *, unit: str | None, limit: int, offset: int
 ) -> list[asyncpg.Record]:
-    """Open inquiries past their reply deadline, the most overdue first."""
+    """Inquiries still waiting for their reply past its deadline, the most overdue first.
+
+    A case paused for the citizen (补正) is not overdue: its clock is stopped."""
     return await conn.fetch(
         """
         SELECT id, tracking_code, category, channel, unit_code, status, reply_due_at,
                escalation_level, extract(epoch FROM now() - reply_due_at)::bigint AS overdue_seconds
         FROM inquiries
-        WHERE closed_at IS NULL AND reply_due_at < now() AND ($1::text IS NULL OR unit_code = $1)
+        WHERE status IN ('dispatched', 'handling', 'returned', 'in_review') AND NOT paused
+          AND reply_due_at < now() AND ($1::text IS NULL OR unit_code = $1)
         ORDER BY reply_due_at, id
         LIMIT $2 OFFSET $3
         """,

@@ -790,7 +790,7 @@ class CaseWorkflow:
             actor,
             status=CaseStatus.HANDLING,
             reason=reason,
-            columns=CaseColumns(reopened=self.s.reopened, rating="unsatisfied"),
+            columns=CaseColumns(reopened=self.s.reopened, rating="unsatisfied", overdue=False),
             task=TaskChange(close_open=True, open_unit=self.s.unit),
             notices=[Notice("unit", "reopen", f"重办 case {self._code}: {reason}", self.s.unit)],
         )
