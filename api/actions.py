@@ -44,11 +44,12 @@ async def run_update(
     update: str,
     arg: Any,
     wait: timedelta = timedelta(seconds=30),
-) -> dict[str, Any]:
-    """Send an update and return the case state it answers with, as JSON-like data."""
+    result_type: type = dict,
+) -> Any:
+    """Send an update and return what it answers with (the case state, as JSON-like data)."""
     handle = temporal.get_workflow_handle(workflow_id)
     try:
-        return await handle.execute_update(update, arg, result_type=dict, rpc_timeout=wait)
+        return await handle.execute_update(update, arg, result_type=result_type, rpc_timeout=wait)
     except WorkflowUpdateFailedError as failed:
         mapped = refusal(failed)
         if mapped is not None:

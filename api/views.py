@@ -46,7 +46,7 @@ def detail(
     escalations: list[asyncpg.Record],
     feedback: list[asyncpg.Record],
 ) -> dict[str, Any]:
-    sent = [n for n in feedback if n["status"] == "sent"]
+    sent = [n for n in feedback if n["status"] == "sent" and n["kind"] == "feedback"]
     return {
         **summary(row),
         "content": row["content"],

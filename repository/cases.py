@@ -167,7 +167,8 @@ async def save_cohandling(conn: asyncpg.Connection, *, record: CoHandlingRecord)
         """
         INSERT INTO cohandling (inquiry_id, unit_code, status, due_at, content, answered_by,
                                 answered_at)
-        VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $3 = 'open' THEN NULL ELSE $7 END)
+        VALUES ($1, $2, $3::text, $4, $5, $6,
+                CASE WHEN $3::text = 'open' THEN NULL ELSE $7::timestamptz END)
         ON CONFLICT (inquiry_id, unit_code) DO UPDATE
         SET status = EXCLUDED.status, content = EXCLUDED.content,
             answered_by = EXCLUDED.answered_by, answered_at = EXCLUDED.answered_at
@@ -185,7 +186,7 @@ async def save_cohandling(conn: asyncpg.Connection, *, record: CoHandlingRecord)
         await conn.execute(
             """
             INSERT INTO tasks (inquiry_id, unit_code, kind, task_key, due_at, created_at)
-            VALUES ($1, $2, 'cohandling', 'co:' || $2, $3, $4)
+            VALUES ($1, $2::text, 'cohandling', 'co:' || $2::text, $3, $4)
             ON CONFLICT (inquiry_id, task_key) DO NOTHING
             """,
             UUID(record.inquiry_id),
@@ -196,7 +197,7 @@ async def save_cohandling(conn: asyncpg.Connection, *, record: CoHandlingRecord)
     else:
         await conn.execute(
             "UPDATE tasks SET status = 'done', completed_at = $3"
-            " WHERE inquiry_id = $1 AND task_key = 'co:' || $2 AND status = 'open'",
+            " WHERE inquiry_id = $1 AND task_key = 'co:' || $2::text AND status = 'open'",
             UUID(record.inquiry_id),
             record.unit_code,
             record.at,

@@ -679,10 +679,11 @@ class CaseWorkflow:
 
     @workflow.signal
     async def cohandler_done(self, result: CoHandlerResult) -> None:
+        if result.unit_code not in self.s.cohandlers:
+            return
+        # Taken at once, before any await: a reply arriving next must see this unit answered.
+        self.s.cohandlers[result.unit_code] = result
         async with self._lock:
-            if result.unit_code not in self.s.cohandlers:
-                return
-            self.s.cohandlers[result.unit_code] = result
             await self._commit(
                 f"cohandler_{result.outcome}",
                 result.answered_by or "system",

@@ -22,6 +22,7 @@ class CoHandlingWorkflow:
     def __init__(self) -> None:
         self._unit = ""
         self._answer: CoHandlingAnswer | None = None
+        self._reported = False
 
     @workflow.run
     async def run(self, task: CoHandlingInput) -> CoHandlerResult:
@@ -49,11 +50,15 @@ class CoHandlingWorkflow:
         await workflow.get_external_workflow_handle(task.parent_workflow_id).signal(
             "cohandler_done", result
         )
+        self._reported = True
+        await workflow.wait_condition(workflow.all_handlers_finished)
         return result
 
     @workflow.update
     async def submit_input(self, answer: CoHandlingAnswer) -> str:
+        """Answers once the lead case has been told, so the lead may reply right after."""
         self._answer = answer
+        await workflow.wait_condition(lambda: self._reported)
         return "answered"
 
     @submit_input.validator

@@ -258,6 +258,7 @@ async def cohandler_input(
         workflow_id=f"inquiry-{inquiry_id}-co-{unit}",
         update="submit_input",
         arg=CoHandlingAnswer(actor(staff), body.content),
+        result_type=str,
     )
     return {"id": str(inquiry_id), "unit": unit, "status": "answered"}
 

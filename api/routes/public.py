@@ -27,7 +27,7 @@ async def track(tracking_code: Annotated[str, Path(max_length=32)], pool: Pool) 
         sent = [
             n["sent_at"]
             for n in await repo.list_notifications(conn, inquiry_id=row["id"], audience="citizen")
-            if n["sent_at"] is not None
+            if n["sent_at"] is not None and n["kind"] == "feedback"
         ]
     return PublicInquiry(**views.public(row, feedback_sent_at=sent[0] if sent else None))
 

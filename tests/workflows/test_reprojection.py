@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime, timedelta
 
 from domain.calendar import CHINA_TZ, day_kind
@@ -61,6 +62,7 @@ async def test_a_shorter_policy_fires_past_steps_once_in_one_notice(service: Ser
     handler = await service.staff("handler", "open_affairs")
     admin = await service.staff("admin")
     assert (await act(service, inquiry_id, "acknowledge", handler)).status_code == 200
+    await asyncio.sleep(1)  # so the new 督办 time (due + 0.36 s) is already past as well
     changed = await service.http.patch(
         f"/api/v1/admin/categories/{category}",
         json={"reply_within": 0.0001, "supervision_after": 0.0001},
