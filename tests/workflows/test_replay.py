@@ -1,5 +1,6 @@
-"""Histories recorded from earlier versions of the workflow still replay: changes to running
-workflows must go through workflow.patched (STYLE.md)."""
+"""Histories recorded from earlier versions of the workflows still replay: a change to running
+workflows must go through workflow.patched (STYLE.md). v1_* are InquiryWorkflow (issue 2),
+v2_* are CaseWorkflow (issue 3)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
+from workflows.case import CaseWorkflow
+from workflows.cohandling import CoHandlingWorkflow
 from workflows.inquiry import InquiryWorkflow
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
@@ -17,11 +20,19 @@ TEXTS = {p: p.read_text(encoding="utf-8") for p in HISTORIES}
 
 def test_histories_are_committed() -> None:
     names = {p.name for p in HISTORIES}
-    assert {"v1_closed_on_time.json", "v1_escalated_late.json", "v1_open_level1.json"} <= names
+    assert {
+        "v1_closed_on_time.json",
+        "v1_escalated_late.json",
+        "v1_open_level1.json",
+        "v2_closed_satisfied.json",
+        "v2_open_paused_after_return.json",
+        "v2_open_escalated_unsigned.json",
+    } <= names
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
 async def test_history_replays(path: Path) -> None:
     history = WorkflowHistory.from_json(f"replay-{path.stem}", TEXTS[path])
-    result = await Replayer(workflows=[InquiryWorkflow]).replay_workflow(history)
+    replayer = Replayer(workflows=[InquiryWorkflow, CaseWorkflow, CoHandlingWorkflow])
+    result = await replayer.replay_workflow(history)
     assert result.replay_failure is None
