@@ -238,6 +238,7 @@ class CaseState:
     agenda: list[AgendaItem] = field(default_factory=list)
     on_time: bool | None = None
     close_reason: str | None = None
+    awaiting: str | None = None  # in awaiting_decision: "return" or "reopen"
 
 
 def _state(state: CaseState, *allowed: CaseStatus) -> None:
@@ -285,6 +286,8 @@ def check_return(state: CaseState, action: ReturnCase, now: datetime) -> None:
 
 def check_return_decision(state: CaseState, action: ReturnDecision, policy: CasePolicy) -> None:
     _state(state, CaseStatus.RETURNED, CaseStatus.AWAITING_DECISION)
+    if state.status == CaseStatus.AWAITING_DECISION and state.awaiting != "return":
+        raise Refusal(WRONG_STATE, "the supervisor's decision here is about reopening")
     if state.returns >= policy.max_returns or state.status == CaseStatus.AWAITING_DECISION:
         _supervisor(action.actor)
     else:
@@ -377,7 +380,7 @@ def check_rating(state: CaseState, action: Rating) -> None:
 def check_reopen_decision(state: CaseState, action: ReopenDecision) -> None:
     _state(state, CaseStatus.AWAITING_DECISION)
     _supervisor(action.actor)
-    if state.rating != "unsatisfied":
+    if state.awaiting != "reopen":
         raise Refusal(WRONG_STATE, "this decision follows a second 不满意 rating")
 
 

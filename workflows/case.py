@@ -278,6 +278,7 @@ class CaseWorkflow:
             self.s.returns += 1
             self.s.returned_by = self.s.unit
             supervisor = self.s.returns >= self.policy.max_returns
+            self.s.awaiting = "return" if supervisor else None
             await self._commit(
                 "returned",
                 action.actor.username,
@@ -547,6 +548,7 @@ class CaseWorkflow:
             elif self.s.reopened == 0:
                 await self._reopen(action.by, f"不满意: {action.comment}")
             else:
+                self.s.awaiting = "reopen"
                 await self._commit(
                     "rated_unsatisfied_again",
                     action.by,
@@ -721,6 +723,7 @@ class CaseWorkflow:
         self.s.dispatched_at = now
         self.s.acknowledged_at = None
         self.s.returned_by = None
+        self.s.awaiting = None
         self.s.ack = ClockLedger("acknowledge", self.policy.ack_unit, self.policy.ack_within, now)
         first = self.s.reply is None
         if first:  # the reply clock starts at the first dispatch, never again
@@ -782,6 +785,7 @@ class CaseWorkflow:
         now = workflow.now()
         self.s.reopened += 1
         self.s.cycle += 1
+        self.s.awaiting = None
         self.s.answer = None
         self.s.follow_up = None
         self.s.overdue = False
