@@ -209,7 +209,8 @@ class CaseState:
     unit: str | None = None
     rule: str | None = None
     dispatches: int = 0
-    dispatched_at: datetime | None = None
+    dispatched_at: datetime | None = None  # the latest dispatch (acknowledgement clock)
+    first_dispatched_at: datetime | None = None  # the reply clock's start
     acknowledged_at: datetime | None = None
     returns: int = 0
     returned_by: str | None = None

@@ -727,6 +727,7 @@ class CaseWorkflow:
         self.s.ack = ClockLedger("acknowledge", self.policy.ack_unit, self.policy.ack_within, now)
         first = self.s.reply is None
         if first:  # the reply clock starts at the first dispatch, never again
+            self.s.first_dispatched_at = now
             self.s.reply = ClockLedger(
                 "reply", self.policy.reply_unit, self.policy.reply_within, now
             )
@@ -751,7 +752,7 @@ class CaseWorkflow:
         self.s.replied_at = self.inquiry.received_at if on_site else now
         self.s.on_time = True if on_site else (due is None or now <= due)
         self.s.follow_up = ClockLedger("follow_up", "working_days", self.policy.followup_days, now)
-        start = self.s.dispatched_at or self.inquiry.received_at
+        start = self.s.first_dispatched_at or self.s.dispatched_at or self.inquiry.received_at
         await self._commit(
             kind,
             reviewer or reply.replied_by,
@@ -775,9 +776,12 @@ class CaseWorkflow:
             ],
         )
         for merged in self.s.merged:
-            await workflow.get_external_workflow_handle(f"inquiry-{merged}").signal(
-                "main_replied", MainReply(main_inquiry_id=self._id, content=reply.content)
-            )
+            try:
+                await workflow.get_external_workflow_handle(f"inquiry-{merged}").signal(
+                    "main_replied", MainReply(main_inquiry_id=self._id, content=reply.content)
+                )
+            except ApplicationError:  # closed already, with an earlier answer of this case
+                workflow.logger.info("merged case %s has closed already", merged)
 
     async def _reopen(self, actor: str, reason: str) -> None:
         """重办: a new reply clock for the same unit; the earlier cycle's steps stay recorded."""

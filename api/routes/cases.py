@@ -218,10 +218,16 @@ async def merge(
     if main == inquiry_id:
         raise ApiError(422, "invalid", "a case cannot be merged into itself")
     await _open_case(pool, main)
-    await _open_case(pool, inquiry_id)
+    own = await _open_case(pool, inquiry_id)
     me = actor(staff)
     if me.role not in (Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN):
         raise ApiError(403, "forbidden", "operators and supervisors merge cases")
+    # Checked before the main case is told, so a refused merge leaves no follower behind.
+    if own["status"] not in ("dispatched", "handling", "returned"):
+        raise ApiError(409, "wrong_state", f"the case is {own['status']}; only open cases merge")
+    async with pool.acquire() as conn:
+        if await conn.fetchval("SELECT 1 FROM inquiries WHERE merged_into = $1", inquiry_id):
+            raise ApiError(409, "wrong_state", "other cases follow this one; merge them into it")
     await case_action(temporal, str(main), "attach_merged", c.AttachMerged(me, str(inquiry_id)))
     return await case_action(temporal, str(inquiry_id), "merge_into", c.MergeRequest(me, str(main)))
 
