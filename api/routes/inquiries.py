@@ -19,6 +19,7 @@ from api.intake import file_inquiry
 from api.replies import submit_reply
 from api.schemas import InquiryCreate, InquiryCreated, Page, ReplyAccepted, ReplyIn
 from domain.models import InquiryStatus, Role
+from repository import cases as case_repo
 from repository import inquiries as repo
 
 router = APIRouter(prefix="/api/v1/inquiries", tags=["inquiries"])
@@ -96,7 +97,10 @@ async def get_inquiry(
         events = await repo.list_events(conn, inquiry_id=inquiry_id)
         escalations = await repo.list_escalations(conn, inquiry_id=inquiry_id)
         feedback = await repo.list_notifications(conn, inquiry_id=inquiry_id, audience="citizen")
-    return views.detail(row, events=events, escalations=escalations, feedback=feedback)
+        cohandling = await case_repo.cohandling(conn, inquiry_id=inquiry_id)
+    shown = views.detail(row, events=events, escalations=escalations, feedback=feedback)
+    # 协办 units' input is part of the case.
+    return {**shown, "cohandling": [dict(c) for c in cohandling]}
 
 
 async def _being_recorded(temporal: Client, inquiry_id: UUID, staff: Staff) -> dict[str, Any]:

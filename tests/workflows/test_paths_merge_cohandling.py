@@ -423,6 +423,10 @@ async def test_the_lead_replies_once_the_co_handler_answered(service: Service) -
     (part,) = await _cohandling(service, inquiry_id)
     assert part["status"] == "answered"
     assert part["content"] == finding
+    detail = await service.http.get(f"/api/v1/inquiries/{inquiry_id}", headers=office)
+    assert [(c["unit_code"], c["content"]) for c in detail.json()["cohandling"]] == [
+        ("water_quality", finding)
+    ]
     assert part["answered_by"].startswith("handler-")
     assert part["answered_at"] is not None
     async with service.pool.acquire() as conn:
