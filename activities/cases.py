@@ -104,21 +104,11 @@ class CaseActivities:
     async def record_case(self, inquiry: InquiryInput) -> None:
         """Store the case as received (受理), marked as run by the case workflow."""
         async with self._pool.acquire() as conn, conn.transaction():
-            await inquiry_repo.insert_inquiry(
-                conn, inquiry=inquiry, workflow_id=f"{WORKFLOW_ID_PREFIX}{inquiry.inquiry_id}"
-            )
-            await conn.execute(
-                "UPDATE inquiries SET workflow_version = 2 WHERE id = $1::uuid",
-                inquiry.inquiry_id,
-            )
-            await inquiry_repo.add_event(
+            await inquiry_repo.record_received(
                 conn,
-                inquiry_id=inquiry.inquiry_id,
-                event_key="received",
-                kind="received",
-                actor=inquiry.submitted_by,
-                occurred_at=inquiry.received_at,
-                detail={"channel": inquiry.channel, "category": inquiry.category},
+                inquiry=inquiry,
+                workflow_id=f"{WORKFLOW_ID_PREFIX}{inquiry.inquiry_id}",
+                version=2,
             )
 
     @activity.defn

@@ -64,17 +64,8 @@ class InquiryActivities:
     async def record_inquiry(self, inquiry: InquiryInput) -> None:
         """Store the inquiry as received (受理)."""
         async with self._pool.acquire() as conn, conn.transaction():
-            await repo.insert_inquiry(
-                conn, inquiry=inquiry, workflow_id=workflow_id_for(inquiry.inquiry_id)
-            )
-            await repo.add_event(
-                conn,
-                inquiry_id=inquiry.inquiry_id,
-                event_key="received",
-                kind="received",
-                actor=inquiry.submitted_by,
-                occurred_at=inquiry.received_at,
-                detail={"channel": inquiry.channel, "category": inquiry.category},
+            await repo.record_received(
+                conn, inquiry=inquiry, workflow_id=workflow_id_for(inquiry.inquiry_id), version=1
             )
         log.info("inquiry_recorded", channel=inquiry.channel, category=inquiry.category)
 

@@ -158,18 +158,9 @@ class UnitPatch(BaseModel):
     active: bool | None = None
 
 
-class CategoryIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class PolicyFields(BaseModel):
+    """The closed-loop policy of a category; unset fields keep their defaults (migration 003)."""
 
-    code: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,40}$")]
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-    name_zh: ShortText = ""
-    clock: Annotated[str, StringConstraints(pattern=r"^(natural_hours|working_days)$")]
-    reply_within: float = Field(gt=0, le=24 * 366)
-    level2_grace: float = Field(ge=0, le=24 * 366)
-    reminder_ratio: float = Field(default=0.75, gt=0, lt=1)
-    urgent: bool = False
-    active: bool = True
     ack_unit: Literal["natural_hours", "working_hours", "working_days"] | None = None
     ack_within: float | None = Field(default=None, gt=0, le=24 * 366)
     ack_grace: float | None = Field(default=None, ge=0, le=24 * 366)
@@ -191,7 +182,21 @@ class CategoryIn(BaseModel):
     office_end: time | None = None
 
 
-class CategoryPatch(BaseModel):
+class CategoryIn(PolicyFields):
+    model_config = ConfigDict(extra="forbid")
+
+    code: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,40}$")]
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    name_zh: ShortText = ""
+    clock: Annotated[str, StringConstraints(pattern=r"^(natural_hours|working_days)$")]
+    reply_within: float = Field(gt=0, le=24 * 366)
+    level2_grace: float = Field(ge=0, le=24 * 366)
+    reminder_ratio: float = Field(default=0.75, gt=0, lt=1)
+    urgent: bool = False
+    active: bool = True
+
+
+class CategoryPatch(PolicyFields):
     model_config = ConfigDict(extra="forbid")
 
     name: (
@@ -207,25 +212,6 @@ class CategoryPatch(BaseModel):
     reminder_ratio: float | None = Field(default=None, gt=0, lt=1)
     urgent: bool | None = None
     active: bool | None = None
-    ack_unit: Literal["natural_hours", "working_hours", "working_days"] | None = None
-    ack_within: float | None = Field(default=None, gt=0, le=24 * 366)
-    ack_grace: float | None = Field(default=None, ge=0, le=24 * 366)
-    ack_repeat_minutes: float | None = Field(default=None, ge=0, le=24 * 60)
-    warnings: list[Annotated[float, Field(gt=0, lt=1)]] | None = Field(default=None, max_length=5)
-    supervision_after: float | None = Field(default=None, ge=0, le=24 * 366)
-    notice_after: float | None = Field(default=None, ge=0, le=24 * 366)
-    hold_notices: bool | None = None
-    review: Literal["none", "unit_head", "office"] | None = None
-    return_window_days: float | None = Field(default=None, ge=0, le=60)
-    max_returns: int | None = Field(default=None, ge=1, le=10)
-    max_extensions: int | None = Field(default=None, ge=0, le=5)
-    max_extension: float | None = Field(default=None, ge=0, le=24 * 366)
-    extension_notice_days: float | None = Field(default=None, ge=0, le=60)
-    pause_limit_days: float | None = Field(default=None, gt=0, le=366)
-    restart_on_supplement: bool | None = None
-    followup_days: float | None = Field(default=None, gt=0, le=60)
-    office_start: time | None = None
-    office_end: time | None = None
 
 
 class RuleIn(BaseModel):

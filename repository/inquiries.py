@@ -44,6 +44,27 @@ async def insert_inquiry(
     )
 
 
+async def record_received(
+    conn: asyncpg.Connection, *, inquiry: InquiryInput, workflow_id: str, version: int
+) -> None:
+    """受理: the inquiry row and its first timeline event, once (the caller's transaction)."""
+    await insert_inquiry(conn, inquiry=inquiry, workflow_id=workflow_id)
+    await conn.execute(
+        "UPDATE inquiries SET workflow_version = $2 WHERE id = $1",
+        UUID(inquiry.inquiry_id),
+        version,
+    )
+    await add_event(
+        conn,
+        inquiry_id=inquiry.inquiry_id,
+        event_key="received",
+        kind="received",
+        actor=inquiry.submitted_by,
+        occurred_at=inquiry.received_at,
+        detail={"channel": inquiry.channel, "category": inquiry.category},
+    )
+
+
 async def add_event(
     conn: asyncpg.Connection,
     *,
