@@ -346,7 +346,7 @@ async def open_tasks(conn: asyncpg.Connection, *, unit_code: str) -> list[asyncp
         """
         SELECT t.id AS task_id, t.kind, t.due_at, t.created_at, i.id AS inquiry_id,
                i.tracking_code, i.category, i.channel, i.content, i.address, i.district,
-               i.escalation_level, i.status
+               i.escalation_level, i.status, i.ack_due_at, i.acknowledged_at, i.paused
         FROM tasks t JOIN inquiries i ON i.id = t.inquiry_id
         WHERE t.unit_code = $1 AND t.status = 'open'
         ORDER BY t.due_at NULLS LAST, t.id

@@ -850,7 +850,7 @@ class CaseWorkflow:
             self.s.status = status.value
         await self._plan()
         if task is not None and task.open_unit is not None and task.due_at is None:
-            task.due_at = self.s.deadlines.ack_due or self.s.deadlines.reply_due
+            task.due_at = self.s.deadlines.reply_due  # the acknowledgement due is on the case
         self.s.seq += 1
         await self._act(
             CaseActivities.record,

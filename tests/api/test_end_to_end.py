@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from tests.conftest import Service, inquiry_body
 
 
@@ -23,6 +25,13 @@ async def test_intake_to_feedback(service: Service) -> None:
     task = next(t for t in tasks["items"] if t["inquiry_id"] == inquiry["id"])
     assert tasks["unit"] == "pipe_repair"
     assert task["category"] == "outage"
+    # 停水/爆管: sign for within 30 minutes, reply within 4 hours, both from the dispatch.
+    async with service.pool.acquire() as conn:
+        dispatched = await conn.fetchval(
+            "SELECT dispatched_at FROM inquiries WHERE id = $1::uuid", inquiry["id"]
+        )
+    assert datetime.fromisoformat(task["ack_due_at"]) - dispatched == timedelta(minutes=30)
+    assert datetime.fromisoformat(task["due_at"]) - dispatched == timedelta(hours=4)
 
     seen = (await service.http.get(f"/api/v1/inquiries/{inquiry['id']}", headers=handler)).json()
     assert seen["unit"] == "pipe_repair"
