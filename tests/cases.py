@@ -24,6 +24,21 @@ async def file_case(service: Service, category: str, **body: Any) -> tuple[str, 
     return inquiry_id, created.json()["tracking_code"]
 
 
+async def file_inquiry(
+    service: Service, category: str, headers: dict[str, str], content: str
+) -> Any:
+    """File with the given credentials and wait for the dispatch; returns the API's answer."""
+    created = await service.http.post(
+        "/api/v1/inquiries", json=inquiry_body(category, content=content), headers=headers
+    )
+    assert created.status_code == 201, created.text
+    inquiry = created.json()
+    await service.wait_for(
+        "SELECT 1 FROM inquiries WHERE id = $1::uuid AND status = 'dispatched'", inquiry["id"]
+    )
+    return inquiry
+
+
 def handle(service: Service, inquiry_id: str) -> WorkflowHandle[Any, Any]:
     return service.client.get_workflow_handle(workflow_id_for(inquiry_id))
 

@@ -10,24 +10,9 @@ from datetime import timedelta
 from typing import Any
 
 from activities.inquiries import workflow_id_for
-from tests.conftest import Service, inquiry_body
-
-
-async def _file(service: Service, category: str, headers: dict[str, str], content: str) -> Any:
-    created = await service.http.post(
-        "/api/v1/inquiries", json=inquiry_body(category, content=content), headers=headers
-    )
-    assert created.status_code == 201, created.text
-    inquiry = created.json()
-    await service.wait_for(
-        "SELECT 1 FROM inquiries WHERE id = $1::uuid AND status = 'dispatched'", inquiry["id"]
-    )
-    return inquiry
-
-
-async def _row(service: Service, inquiry_id: str) -> Any:
-    async with service.pool.acquire() as conn:
-        return await conn.fetchrow("SELECT * FROM inquiries WHERE id = $1::uuid", inquiry_id)
+from tests.cases import file_inquiry as _file
+from tests.cases import row as _row
+from tests.conftest import Service
 
 
 async def _citizen_notices(service: Service, inquiry_id: str) -> list[Any]:
