@@ -13,7 +13,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.context import WORKFLOW_ID_PREFIX
-from activities.notify import Transport
+from activities.notify import Transport, deliver
 from domain.agenda import Plan, office_hours, plan_case
 from domain.clock import WorkCalendar
 from domain.models import InquiryInput
@@ -212,7 +212,7 @@ class CaseActivities:
                     for i, notice in enumerate(t.notices)
                 ]
             for row in queued:
-                await self._deliver(conn, row)
+                await deliver(conn, self._transport, row)
 
     @activity.defn
     async def fire_steps(self, fired: FiredSteps) -> None:
@@ -274,7 +274,7 @@ class CaseActivities:
                     )
                 ]
             for row in queued:
-                await self._deliver(conn, row)
+                await deliver(conn, self._transport, row)
         log.warning("ladder_steps", steps=[i.key for i in fired.steps], level=fired.level)
 
     @activity.defn
@@ -321,11 +321,3 @@ class CaseActivities:
             body=notice.body,
             created_at=at,
         )
-
-    async def _deliver(self, conn: asyncpg.Connection, notice: asyncpg.Record) -> None:
-        if notice["status"] == "sent":
-            return
-        await self._transport.send(
-            channel=notice["channel"], recipient=notice["recipient"], body=notice["body"]
-        )
-        await inquiry_repo.mark_notification_sent(conn, notification_id=notice["id"])

@@ -10,7 +10,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.context import WORKFLOW_ID_PREFIX
-from activities.notify import Transport
+from activities.notify import Transport, deliver
 from domain.models import (
     ESCALATION_LEVEL,
     ClockPlan,
@@ -140,7 +140,8 @@ class InquiryActivities:
                 body=f"派单 new inquiry {code}: reply due {plan.due_at.isoformat()}.",
                 created_at=plan.dispatched_at,
             )
-        await self._deliver(notice)
+        async with self._pool.acquire() as conn:
+            await deliver(conn, self._transport, notice)
 
     @activity.defn
     async def escalate(self, request: EscalationInput) -> None:
@@ -180,7 +181,8 @@ class InquiryActivities:
                 created_at=request.fired_at,
             )
         log.warning("inquiry_escalated", step=step.value, level=level, unit=request.unit_code)
-        await self._deliver(notice)
+        async with self._pool.acquire() as conn:
+            await deliver(conn, self._transport, notice)
 
     @activity.defn
     async def record_reply(self, reply: ReplyRecord) -> None:
@@ -242,7 +244,8 @@ class InquiryActivities:
                 occurred_at=request.sent_at,
                 detail={"channel": channel, "recipient": masked},
             )
-        await self._deliver(notice)
+        async with self._pool.acquire() as conn:
+            await deliver(conn, self._transport, notice)
         return FeedbackResult(channel=channel, recipient_masked=masked)
 
     @activity.defn
@@ -260,17 +263,6 @@ class InquiryActivities:
                 detail={"on_time": request.on_time, "total_seconds": request.total_seconds},
             )
         log.info("inquiry_closed", on_time=request.on_time)
-
-    async def _deliver(self, notice: asyncpg.Record) -> None:
-        """Hand a queued message to the transport and mark it sent; a resend after a crash is
-        possible (at-least-once), a lost message is not."""
-        if notice["status"] == "sent":
-            return
-        await self._transport.send(
-            channel=notice["channel"], recipient=notice["recipient"], body=notice["body"]
-        )
-        async with self._pool.acquire() as conn:
-            await repo.mark_notification_sent(conn, notification_id=notice["id"])
 
     @staticmethod
     async def _tracking_code(conn: asyncpg.Connection, inquiry_id: str) -> str:

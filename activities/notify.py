@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Protocol
 
+import asyncpg
 import structlog
 
 from domain.privacy import mask_contact, mask_text
+from repository import inquiries as repo
 
 log = structlog.get_logger(__name__)
 
@@ -25,3 +27,14 @@ class LogTransport:
             recipient_masked=mask_contact(recipient),
             body=mask_text(body),
         )
+
+
+async def deliver(conn: asyncpg.Connection, transport: Transport, notice: asyncpg.Record) -> None:
+    """Hand a queued message to the transport and mark it sent. A crash between the two sends
+    it again on retry (at least once); a message is never lost."""
+    if notice["status"] == "sent":
+        return
+    await transport.send(
+        channel=notice["channel"], recipient=notice["recipient"], body=notice["body"]
+    )
+    await repo.mark_notification_sent(conn, notification_id=notice["id"])
