@@ -38,6 +38,7 @@ def build_worker(
             cases.record_case,
             cases.route_case,
             cases.load_policy,
+            cases.load_case_policy,
             cases.plan,
             cases.due_time,
             cases.record,

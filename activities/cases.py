@@ -27,6 +27,7 @@ from domain.transition import (
     FiredSteps,
     Notice,
     PlanRequest,
+    PolicyRequest,
     Transition,
 )
 from repository import calendar as calendar_repo
@@ -111,28 +112,40 @@ class CaseActivities:
                 version=2,
             )
 
+    async def _policy(self, conn: asyncpg.Connection, category: str, priority: str) -> CasePolicy:
+        """The category's policy with the targets its priority overrides."""
+        row = await repo.policy_row(conn, category=category)
+        if row is None:
+            raise ApplicationError(f"no category {category!r}", non_retryable=True)
+        policy = policy_from_row(row)
+        override = await repo.priority_override(conn, category=category, priority=priority)
+        if override is not None:
+            for name in repo.PRIORITY_FIELDS:
+                if override[name] is not None:
+                    setattr(policy, name, float(override[name]))
+        return policy
+
     @activity.defn
     async def route_case(self, inquiry: InquiryInput) -> CaseRoute:
-        """The responsible unit by the rules, and the category's policy as of now."""
+        """The responsible unit by the rules, and the policy for the category and priority."""
         async with self._pool.acquire() as conn:
-            row = await repo.policy_row(conn, category=inquiry.category)
-            if row is None:
-                raise ApplicationError(f"no category {inquiry.category!r}", non_retryable=True)
+            policy = await self._policy(conn, inquiry.category, inquiry.priority)
             rules = await directory.active_rules(conn)
         decision = choose_unit(
             rules, category=inquiry.category, district=inquiry.district, content=inquiry.content
         )
-        return CaseRoute(
-            unit_code=decision.unit_code, rule_name=decision.rule_name, policy=policy_from_row(row)
-        )
+        return CaseRoute(unit_code=decision.unit_code, rule_name=decision.rule_name, policy=policy)
 
     @activity.defn
     async def load_policy(self, category: str) -> CasePolicy:
+        """The category's policy; kept for cases that called it before priorities existed."""
         async with self._pool.acquire() as conn:
-            row = await repo.policy_row(conn, category=category)
-        if row is None:
-            raise ApplicationError(f"no category {category!r}", non_retryable=True)
-        return policy_from_row(row)
+            return await self._policy(conn, category, "normal")
+
+    @activity.defn
+    async def load_case_policy(self, request: PolicyRequest) -> CasePolicy:
+        async with self._pool.acquire() as conn:
+            return await self._policy(conn, request.category, request.priority)
 
     @activity.defn
     async def plan(self, request: PlanRequest) -> Plan:

@@ -108,6 +108,7 @@ async def file_inquiry(
             address=body.address,
             district=body.district,
             external_ref=body.external_ref,
+            priority=body.priority,
         ),
         body.answered_on_site,
     )

@@ -78,6 +78,9 @@ class InquiryCreate(BaseModel):
     channel: Channel | None = Field(
         default=None, description="Set by operators; an intake key fixes its own channel."
     )
+    priority: Literal["normal", "urgent"] = Field(
+        default="normal", description="urgent inquiries follow the category's urgent targets"
+    )
     answered_on_site: (
         Annotated[
             str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_CONTENT)
@@ -244,3 +247,14 @@ class RulePatch(BaseModel):
         | None
     ) = None
     active: bool | None = None
+
+
+class PriorityTargetsIn(BaseModel):
+    """Targets of one priority of a category; an unset field keeps the category's own."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ack_within: float | None = Field(default=None, gt=0, le=24 * 366)
+    ack_repeat_minutes: float | None = Field(default=None, ge=0, le=24 * 60)
+    reply_within: float | None = Field(default=None, gt=0, le=24 * 366)
+    followup_days: float | None = Field(default=None, gt=0, le=60)

@@ -109,3 +109,10 @@ POLICIES: dict[str, dict[str, object]] = {
         "supervision_after": 2, "notice_after": 3, "hold_notices": True,
     },
 }  # fmt: skip
+
+# Shorter targets for urgent inquiries of a category (in the category's units).
+PRIORITY_TARGETS: dict[tuple[str, str], dict[str, float]] = {
+    ("billing", "urgent"): {"reply_within": 12},
+    ("consultation", "urgent"): {"reply_within": 1, "ack_within": 2},
+    ("complaint", "urgent"): {"reply_within": 5, "ack_within": 4},
+}

@@ -79,6 +79,14 @@ class InquiryInput:
     address: str | None = None
     district: str | None = None
     external_ref: str | None = None
+    priority: str = "normal"  # a Priority value; added with default so old histories decode
+
+
+class Priority(StrEnum):
+    """How pressing an inquiry is; a category may set shorter targets for urgent ones."""
+
+    NORMAL = "normal"
+    URGENT = "urgent"
 
 
 @dataclass

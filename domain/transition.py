@@ -80,6 +80,12 @@ class PlanRequest:
 
 
 @dataclass
+class PolicyRequest:
+    category: str
+    priority: str = "normal"
+
+
+@dataclass
 class FiredSteps:
     """Ladder steps due together: recorded one by one, announced in one notice per audience."""
 

@@ -10,6 +10,7 @@ import asyncpg
 from api.security import hash_intake_key, hash_password, new_intake_key
 from domain import directory as demo
 from domain.models import UNIT_BOUND_ROLES, Channel, Role
+from repository import cases as case_repo
 from repository import directory
 
 
@@ -73,6 +74,12 @@ async def load_demo_data(pool: asyncpg.Pool) -> DemoSecrets:
         for category in demo.CATEGORIES:
             fields = {**asdict(category), **demo.POLICIES.get(category.code, {})}
             await directory.insert_row(conn, "categories", fields, if_missing=True)
+        for (code, priority), targets in demo.PRIORITY_TARGETS.items():
+            exists = await case_repo.priority_override(conn, category=code, priority=priority)
+            if exists is None:
+                await case_repo.set_priority_override(
+                    conn, category=code, priority=priority, fields=dict(targets)
+                )
         for rule in demo.RULES:
             fields = {**asdict(rule), "keywords": list(rule.keywords)}
             await directory.insert_row(conn, "routing_rules", fields, if_missing=True)

@@ -214,3 +214,42 @@ async def cohandling(conn: asyncpg.Connection, *, inquiry_id: UUID) -> list[asyn
 
 async def policy_row(conn: asyncpg.Connection, *, category: str) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT * FROM categories WHERE code = $1", category)
+
+
+# Targets an urgent (or normal) inquiry of a category may override (migration 004).
+PRIORITY_FIELDS = ("ack_within", "ack_repeat_minutes", "reply_within", "followup_days")
+
+
+async def priority_override(
+    conn: asyncpg.Connection, *, category: str, priority: str
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT * FROM category_priorities WHERE category = $1 AND priority = $2",
+        category,
+        priority,
+    )
+
+
+async def priority_overrides(conn: asyncpg.Connection, *, category: str) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT * FROM category_priorities WHERE category = $1 ORDER BY priority", category
+    )
+
+
+async def set_priority_override(
+    conn: asyncpg.Connection, *, category: str, priority: str, fields: dict[str, float | None]
+) -> asyncpg.Record:
+    """Insert or replace the overrides of one (category, priority); None clears a field."""
+    values = [fields.get(name) for name in PRIORITY_FIELDS]
+    return await conn.fetchrow(
+        f"""
+        INSERT INTO category_priorities (category, priority, {", ".join(PRIORITY_FIELDS)})
+        VALUES ($1, $2, $3, $4, $5, $6)
+        ON CONFLICT (category, priority) DO UPDATE
+        SET {", ".join(f"{n} = EXCLUDED.{n}" for n in PRIORITY_FIELDS)}, updated_at = now()
+        RETURNING *
+        """,
+        category,
+        priority,
+        *values,
+    )

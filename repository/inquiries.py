@@ -22,8 +22,8 @@ async def insert_inquiry(
         """
         INSERT INTO inquiries (id, tracking_code, workflow_id, channel, category, content,
             citizen_name, citizen_phone, citizen_email, address, district, external_ref,
-            submitted_by, status, received_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+            submitted_by, status, received_at, priority)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
         ON CONFLICT (id) DO NOTHING
         """,
         UUID(inquiry.inquiry_id),
@@ -41,6 +41,7 @@ async def insert_inquiry(
         inquiry.submitted_by,
         InquiryStatus.RECEIVED.value,
         inquiry.received_at,
+        inquiry.priority,
     )
 
 

@@ -57,6 +57,7 @@ with workflow.unsafe.imports_passed_through():
         CoHandlingInput,
         DueRequest,
         Notice,
+        PolicyRequest,
         TaskChange,
     )
     from workflows.case_core import OFFICE_UNIT, CaseCore, with_budget
@@ -609,7 +610,13 @@ class CaseWorkflow(CaseCore):
         """The category's policy changed: take the new budgets, keep starts and segments."""
         async with self._lock:
             assert self.inquiry is not None
-            policy = await self._act(CaseActivities.load_policy, self.inquiry.category)
+            if workflow.patched("policy-by-priority"):
+                policy = await self._act(
+                    CaseActivities.load_case_policy,
+                    PolicyRequest(self.inquiry.category, self.inquiry.priority),
+                )
+            else:  # cases that took a policy change before priorities existed replay this way
+                policy = await self._act(CaseActivities.load_policy, self.inquiry.category)
             self.policy = policy
             if self.s.reply is not None and self.s.reply.unit == policy.reply_unit:
                 self.s.reply = with_budget(self.s.reply, policy.reply_within)

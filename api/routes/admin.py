@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import asyncpg
 from fastapi import APIRouter, Depends
@@ -12,8 +12,17 @@ from pydantic import BaseModel
 from api.deps import Pool, Staff, Temporal, require_role
 from api.errors import ApiError
 from api.reproject import notify_policy_change
-from api.schemas import CategoryIn, CategoryPatch, RuleIn, RulePatch, UnitIn, UnitPatch
+from api.schemas import (
+    CategoryIn,
+    CategoryPatch,
+    PriorityTargetsIn,
+    RuleIn,
+    RulePatch,
+    UnitIn,
+    UnitPatch,
+)
 from domain.models import Role
+from repository import cases as case_repo
 from repository import directory
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
@@ -124,3 +133,29 @@ async def create_rule(body: RuleIn, pool: Pool, _: Admin) -> dict[str, Any]:
 @router.patch("/routing-rules/{rule_id}")
 async def change_rule(rule_id: int, body: RulePatch, pool: Pool, _: Admin) -> dict[str, Any]:
     return await _patch(pool, "routing_rules", rule_id, body)
+
+
+@router.get("/categories/{code}/priorities")
+async def list_priority_targets(code: str, pool: Pool, _: Admin) -> list[dict[str, Any]]:
+    async with pool.acquire() as conn:
+        return [_out(r) for r in await case_repo.priority_overrides(conn, category=code)]
+
+
+@router.put("/categories/{code}/priorities/{priority}")
+async def set_priority_targets(
+    code: str,
+    priority: Literal["normal", "urgent"],
+    body: PriorityTargetsIn,
+    pool: Pool,
+    temporal: Temporal,
+    _: Admin,
+) -> dict[str, Any]:
+    """Targets for inquiries of this category and priority; open cases re-project."""
+    async with _write(pool) as conn:
+        if await directory.get_category(conn, code=code) is None:
+            raise ApiError(404, "not_found", f"there is no category {code!r}")
+        row = await case_repo.set_priority_override(
+            conn, category=code, priority=priority, fields=body.model_dump()
+        )
+    told = await notify_policy_change(pool, temporal, category=code)
+    return {**_out(row), "cases_notified": told}
