@@ -27,6 +27,9 @@ def test_histories_are_committed() -> None:
         "v2_closed_satisfied.json",
         "v2_open_paused_after_return.json",
         "v2_open_escalated_unsigned.json",
+        # Before and after workflow.patched("policy-by-priority") in the policy reload.
+        "v2_policy_changed_before_priorities.json",
+        "v2_policy_changed_by_priority.json",
     } <= names
 
 
