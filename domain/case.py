@@ -31,7 +31,6 @@ class CaseStatus(StrEnum):
 REPLY_CLOCK_RUNS = frozenset(
     {CaseStatus.DISPATCHED, CaseStatus.HANDLING, CaseStatus.RETURNED, CaseStatus.IN_REVIEW}
 )
-WITH_UNIT = frozenset({CaseStatus.DISPATCHED, CaseStatus.HANDLING})
 FINISHED = frozenset({CaseStatus.CLOSED, CaseStatus.WITHDRAWN})
 
 RETURN_REASONS = {

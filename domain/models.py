@@ -31,7 +31,6 @@ class Role(StrEnum):
 
 
 UNIT_BOUND_ROLES = frozenset({Role.HANDLER, Role.UNIT_HEAD})
-OVERSEEING_ROLES = frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN})
 
 
 class InquiryStatus(StrEnum):

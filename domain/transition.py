@@ -121,7 +121,6 @@ class CoHandlingInput:
     unit_code: str
     lead_unit: str
     due_at: datetime
-    task_queue_hint: str = ""
 
 
 @dataclass
