@@ -234,7 +234,7 @@ class CaseActivities:
         async with self._pool.acquire() as conn:
             async with conn.transaction():
                 for item in fired.steps:
-                    await repo.record_step(
+                    await inquiry_repo.record_step(
                         conn,
                         inquiry_id=fired.inquiry_id,
                         key=item.key,
@@ -257,12 +257,8 @@ class CaseActivities:
                             "scheduled_for": item.at.isoformat(),
                         },
                     )
-                await conn.execute(
-                    "UPDATE inquiries SET escalation_level = GREATEST(escalation_level, $2),"
-                    " overdue = overdue OR $3, updated_at = now() WHERE id = $1::uuid",
-                    fired.inquiry_id,
-                    fired.level,
-                    fired.overdue,
+                await inquiry_repo.raise_escalation(
+                    conn, inquiry_id=fired.inquiry_id, level=fired.level, overdue=fired.overdue
                 )
                 code = await conn.fetchval(
                     "SELECT tracking_code FROM inquiries WHERE id = $1::uuid", fired.inquiry_id

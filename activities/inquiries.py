@@ -150,13 +150,18 @@ class InquiryActivities:
         level = ESCALATION_LEVEL[step]
         audience, template = _NOTICES[step]
         async with self._pool.acquire() as conn, conn.transaction():
-            await repo.record_escalation(
+            await repo.record_step(
                 conn,
                 inquiry_id=request.inquiry_id,
+                key=step.value,
                 step=step.value,
+                target="reply",
                 level=level,
                 fired_at=request.fired_at,
                 due_at=request.due_at,
+            )
+            await repo.raise_escalation(
+                conn, inquiry_id=request.inquiry_id, level=level, overdue=level >= 1
             )
             await repo.add_event(
                 conn,

@@ -134,33 +134,6 @@ async def clocks(conn: asyncpg.Connection, *, inquiry_id: UUID) -> list[asyncpg.
     )
 
 
-async def record_step(
-    conn: asyncpg.Connection,
-    *,
-    inquiry_id: str,
-    key: str,
-    step: str,
-    target: str,
-    level: int,
-    fired_at: datetime,
-    due_at: datetime | None,
-) -> None:
-    await conn.execute(
-        """
-        INSERT INTO escalations (inquiry_id, step, step_key, target, level, fired_at, due_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7)
-        ON CONFLICT (inquiry_id, step_key) DO NOTHING
-        """,
-        UUID(inquiry_id),
-        step,
-        key,
-        target,
-        level,
-        fired_at,
-        due_at or fired_at,
-    )
-
-
 async def save_cohandling(conn: asyncpg.Connection, *, record: CoHandlingRecord) -> None:
     """Open, answer or escalate one co-handling unit's part; never moves backwards."""
     await conn.execute(

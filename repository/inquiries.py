@@ -131,29 +131,38 @@ async def mark_dispatched(
     )
 
 
-async def record_escalation(
+async def record_step(
     conn: asyncpg.Connection,
     *,
     inquiry_id: str,
+    key: str,
     step: str,
+    target: str,
     level: int,
     fired_at: datetime,
-    due_at: datetime,
-) -> bool:
-    """Store one ladder step; False when it was already stored (a retried activity)."""
-    inserted = await conn.fetchval(
+    due_at: datetime | None,
+) -> None:
+    """Store one ladder step once; a retried activity finds it there."""
+    await conn.execute(
         """
-        INSERT INTO escalations (inquiry_id, step, step_key, level, fired_at, due_at)
-        VALUES ($1, $2, $2, $3, $4, $5)
+        INSERT INTO escalations (inquiry_id, step, step_key, target, level, fired_at, due_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7)
         ON CONFLICT (inquiry_id, step_key) DO NOTHING
-        RETURNING true
         """,
         UUID(inquiry_id),
         step,
+        key,
+        target,
         level,
         fired_at,
-        due_at,
+        due_at or fired_at,
     )
+
+
+async def raise_escalation(
+    conn: asyncpg.Connection, *, inquiry_id: str, level: int, overdue: bool
+) -> None:
+    """The read model's level only rises; once overdue, a cycle stays overdue."""
     await conn.execute(
         """
         UPDATE inquiries
@@ -163,9 +172,8 @@ async def record_escalation(
         """,
         UUID(inquiry_id),
         level,
-        level >= 1,
+        overdue,
     )
-    return bool(inserted)
 
 
 async def record_reply(
