@@ -34,7 +34,18 @@ async def test_overdue_list_most_overdue_first_with_level(service: Service) -> N
     ids = [item["id"] for item in items]
     assert first["id"] in ids and second["id"] in ids
     assert on_time["id"] not in ids
-    assert ids.index(first["id"]) < ids.index(second["id"])  # filed first, overdue longest
+    # The case whose deadline passed first is listed first. The two are dispatched in parallel,
+    # so which of them that is comes from their due times, not from the order of filing.
+    async with service.pool.acquire() as conn:
+        due = {
+            str(r["id"]): r["reply_due_at"]
+            for r in await conn.fetch(
+                "SELECT id, reply_due_at FROM inquiries WHERE id = ANY($1::uuid[])",
+                [first["id"], second["id"]],
+            )
+        }
+    earlier, later = sorted((first["id"], second["id"]), key=lambda i: due[i])
+    assert ids.index(earlier) < ids.index(later)
     entry = next(item for item in items if item["id"] == first["id"])
     assert entry["escalation_level"] == 2
     assert entry["overdue_seconds"] >= 1
