@@ -12,10 +12,10 @@ import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.context import WORKFLOW_ID_PREFIX
 from activities.notify import Transport, deliver
 from domain.agenda import Plan, office_hours, plan_case
 from domain.clock import WorkCalendar
+from domain.ids import case_workflow_id
 from domain.models import InquiryInput
 from domain.policy import STEP_LEVEL, CasePolicy, Step
 from domain.privacy import mask_contact
@@ -30,9 +30,9 @@ from domain.transition import (
     PolicyRequest,
     Transition,
 )
+from repository import Conn, directory
 from repository import calendar as calendar_repo
 from repository import cases as repo
-from repository import directory
 from repository import inquiries as inquiry_repo
 
 log = structlog.get_logger(__name__)
@@ -98,7 +98,7 @@ class CaseActivities:
         self._pool = pool
         self._transport = transport
 
-    async def _calendar(self, conn: asyncpg.Connection, policy: CasePolicy) -> WorkCalendar:
+    async def _calendar(self, conn: Conn, policy: CasePolicy) -> WorkCalendar:
         return WorkCalendar(extra=await calendar_repo.overrides(conn), office=office_hours(policy))
 
     @activity.defn
@@ -108,11 +108,11 @@ class CaseActivities:
             await inquiry_repo.record_received(
                 conn,
                 inquiry=inquiry,
-                workflow_id=f"{WORKFLOW_ID_PREFIX}{inquiry.inquiry_id}",
+                workflow_id=case_workflow_id(inquiry.inquiry_id),
                 version=2,
             )
 
-    async def _policy(self, conn: asyncpg.Connection, category: str, priority: str) -> CasePolicy:
+    async def _policy(self, conn: Conn, category: str, priority: str) -> CasePolicy:
         """The category's policy with the targets its priority overrides."""
         row = await repo.policy_row(conn, category=category)
         if row is None:
@@ -301,7 +301,7 @@ class CaseActivities:
             )
 
     async def _queue(
-        self, conn: asyncpg.Connection, inquiry_id: str, key: str, notice: Notice, at: datetime
+        self, conn: Conn, inquiry_id: str, key: str, notice: Notice, at: datetime
     ) -> asyncpg.Record:
         if notice.audience == "citizen":
             row = await conn.fetchrow(

@@ -12,7 +12,7 @@ from temporalio.worker import (
     Interceptor,
 )
 
-WORKFLOW_ID_PREFIX = "inquiry-"
+from domain.ids import inquiry_id_of
 
 
 class _BindIds(ActivityInboundInterceptor):
@@ -21,7 +21,7 @@ class _BindIds(ActivityInboundInterceptor):
         workflow_id = info.workflow_id or ""
         with structlog.contextvars.bound_contextvars(
             workflow_id=workflow_id,
-            inquiry_id=workflow_id.removeprefix(WORKFLOW_ID_PREFIX),
+            inquiry_id=inquiry_id_of(workflow_id),
             activity=info.activity_type,
             attempt=info.attempt,
         ):

@@ -9,8 +9,8 @@ import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.context import WORKFLOW_ID_PREFIX
 from activities.notify import Transport, deliver
+from domain.ids import case_workflow_id
 from domain.models import (
     ESCALATION_LEVEL,
     ClockPlan,
@@ -28,7 +28,7 @@ from domain.models import (
 from domain.privacy import mask_contact
 from domain.routing import choose_unit
 from domain.sla import ClockKind, SlaPolicy, plan_reply_clock
-from repository import directory
+from repository import Conn, directory
 from repository import inquiries as repo
 
 log = structlog.get_logger(__name__)
@@ -48,11 +48,6 @@ _NOTICES = {
 }
 
 
-def workflow_id_for(inquiry_id: str) -> str:
-    """The one workflow of an inquiry; deriving it from the id makes intake idempotent."""
-    return f"{WORKFLOW_ID_PREFIX}{inquiry_id}"
-
-
 class InquiryActivities:
     """Built once in worker.py with the pool and the notification transport."""
 
@@ -65,7 +60,7 @@ class InquiryActivities:
         """Store the inquiry as received (受理)."""
         async with self._pool.acquire() as conn, conn.transaction():
             await repo.record_received(
-                conn, inquiry=inquiry, workflow_id=workflow_id_for(inquiry.inquiry_id), version=1
+                conn, inquiry=inquiry, workflow_id=case_workflow_id(inquiry.inquiry_id), version=1
             )
         log.info("inquiry_recorded", channel=inquiry.channel, category=inquiry.category)
 
@@ -270,7 +265,7 @@ class InquiryActivities:
         log.info("inquiry_closed", on_time=request.on_time)
 
     @staticmethod
-    async def _tracking_code(conn: asyncpg.Connection, inquiry_id: str) -> str:
+    async def _tracking_code(conn: Conn, inquiry_id: str) -> str:
         code = await conn.fetchval(
             "SELECT tracking_code FROM inquiries WHERE id = $1::uuid", inquiry_id
         )

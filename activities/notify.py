@@ -8,6 +8,7 @@ import asyncpg
 import structlog
 
 from domain.privacy import mask_contact, mask_text
+from repository import Conn
 from repository import inquiries as repo
 
 log = structlog.get_logger(__name__)
@@ -29,7 +30,7 @@ class LogTransport:
         )
 
 
-async def deliver(conn: asyncpg.Connection, transport: Transport, notice: asyncpg.Record) -> None:
+async def deliver(conn: Conn, transport: Transport, notice: asyncpg.Record) -> None:
     """Hand a queued message to the transport and mark it sent. A crash between the two sends
     it again on retry (at least once); a message is never lost."""
     if notice["status"] == "sent":

@@ -13,8 +13,8 @@ from temporalio.client import (
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.inquiries import workflow_id_for
 from api.errors import ApiError
+from domain.ids import case_workflow_id
 
 # Refusal types raised by the workflows' validators, and the HTTP answer for each.
 REFUSALS = {
@@ -67,7 +67,7 @@ async def run_update(
 
 async def case_action(temporal: Client, inquiry_id: str, update: str, arg: Any) -> dict[str, Any]:
     state = await run_update(
-        temporal, workflow_id=workflow_id_for(inquiry_id), update=update, arg=arg
+        temporal, workflow_id=case_workflow_id(inquiry_id), update=update, arg=arg
     )
     return {
         "id": inquiry_id,

@@ -13,11 +13,11 @@ from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from activities.inquiries import workflow_id_for
 from api.deps import IntakeClient, Staff
 from api.errors import ApiError
 from api.schemas import InquiryCreate
 from api.security import new_tracking_code
+from domain.ids import case_workflow_id
 from domain.models import Citizen, InquiryInput, InquiryStatus
 from repository import directory
 from workflows.case import CaseInput, CaseWorkflow
@@ -130,7 +130,7 @@ async def _start(
         await temporal.start_workflow(
             CaseWorkflow.run,
             CaseInput(inquiry=inquiry, answered_on_site=answered_on_site),
-            id=workflow_id_for(inquiry.inquiry_id),
+            id=case_workflow_id(inquiry.inquiry_id),
             task_queue=task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,

@@ -12,9 +12,9 @@ from temporalio.client import (
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
 
-from activities.inquiries import workflow_id_for
 from api.actions import refusal
 from api.deps import Staff
+from domain.ids import case_workflow_id
 from domain.models import ReplySubmission
 
 
@@ -33,7 +33,7 @@ async def submit_reply(
         unit_code=staff.unit_code,
         submitted_at=datetime.now(UTC),
     )
-    handle = temporal.get_workflow_handle(workflow_id_for(inquiry_id))
+    handle = temporal.get_workflow_handle(case_workflow_id(inquiry_id))
     try:
         return await handle.execute_update(
             "submit_reply", reply, result_type=dict, rpc_timeout=wait

@@ -10,8 +10,8 @@ import asyncpg
 from api.security import hash_intake_key, hash_password, new_intake_key
 from domain import directory as demo
 from domain.models import UNIT_BOUND_ROLES, Channel, Role
+from repository import Conn, directory
 from repository import cases as case_repo
-from repository import directory
 
 
 class AccountError(ValueError):
@@ -19,7 +19,7 @@ class AccountError(ValueError):
 
 
 async def add_user(
-    conn: asyncpg.Connection, *, username: str, role: str, unit_code: str | None, password: str
+    conn: Conn, *, username: str, role: str, unit_code: str | None, password: str
 ) -> None:
     try:
         parsed = Role(role)
@@ -42,7 +42,7 @@ async def add_user(
         raise AccountError(f"the username {username!r} is taken")
 
 
-async def add_intake_key(conn: asyncpg.Connection, *, name: str, channel: str) -> str:
+async def add_intake_key(conn: Conn, *, name: str, channel: str) -> str:
     """Create a key and return it; only its hash is kept, so this is the one time it is seen."""
     if channel not in {c.value for c in Channel}:
         raise AccountError(f"unknown channel {channel!r}; use one of {[c.value for c in Channel]}")

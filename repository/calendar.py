@@ -9,8 +9,10 @@ from datetime import date
 
 import asyncpg
 
+from repository import Conn
 
-async def list_days(conn: asyncpg.Connection, *, year: int | None) -> list[asyncpg.Record]:
+
+async def list_days(conn: Conn, *, year: int | None) -> list[asyncpg.Record]:
     """The overrides in day order, all of them or those of one year."""
     return await conn.fetch(
         "SELECT day, working, note, updated_by, updated_at FROM calendar_days"
@@ -21,9 +23,7 @@ async def list_days(conn: asyncpg.Connection, *, year: int | None) -> list[async
     )
 
 
-async def set_days(
-    conn: asyncpg.Connection, *, days: dict[date, tuple[bool, str]], updated_by: str
-) -> int:
+async def set_days(conn: Conn, *, days: dict[date, tuple[bool, str]], updated_by: str) -> int:
     """Create or replace the overrides (day -> (working, note)); returns how many were written."""
     if not days:
         return 0
@@ -42,7 +42,7 @@ async def set_days(
     return len(ordered)
 
 
-async def delete_days(conn: asyncpg.Connection, *, days: list[date]) -> list[date]:
+async def delete_days(conn: Conn, *, days: list[date]) -> list[date]:
     """Remove overrides; returns the days that had one, in order."""
     rows = await conn.fetch(
         "DELETE FROM calendar_days WHERE day = ANY($1::date[]) RETURNING day", list(days)
@@ -50,14 +50,14 @@ async def delete_days(conn: asyncpg.Connection, *, days: list[date]) -> list[dat
     return sorted(r["day"] for r in rows)
 
 
-async def overrides(conn: asyncpg.Connection) -> dict[date, bool]:
+async def overrides(conn: Conn) -> dict[date, bool]:
     """Every override as day -> working, the `extra` argument of domain.calendar."""
     rows = await conn.fetch("SELECT day, working FROM calendar_days")
     return {r["day"]: r["working"] for r in rows}
 
 
 async def record_change(
-    conn: asyncpg.Connection,
+    conn: Conn,
     *,
     changed_by: str,
     days: list[date],
@@ -77,16 +77,14 @@ async def record_change(
     return int(change_id)
 
 
-async def set_cases_notified(
-    conn: asyncpg.Connection, *, change_id: int, cases_notified: int
-) -> None:
+async def set_cases_notified(conn: Conn, *, change_id: int, cases_notified: int) -> None:
     """Fill in how many open cases were told, once the (committed) change went out."""
     await conn.execute(
         "UPDATE calendar_changes SET cases_notified = $2 WHERE id = $1", change_id, cases_notified
     )
 
 
-async def open_case_workflow_ids(conn: asyncpg.Connection) -> list[str]:
+async def open_case_workflow_ids(conn: Conn) -> list[str]:
     """Workflow ids of open cases whose workflow re-projects on a calendar change (v2 on)."""
     rows = await conn.fetch(
         "SELECT workflow_id FROM inquiries"

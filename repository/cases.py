@@ -14,12 +14,13 @@ from uuid import UUID
 import asyncpg
 
 from domain.transition import CaseColumns, CoHandlingRecord, TaskChange
+from repository import Conn
 
 _COLUMNS = tuple(CaseColumns.__dataclass_fields__)
 
 
 async def set_state(
-    conn: asyncpg.Connection,
+    conn: Conn,
     *,
     inquiry_id: str,
     status: str,
@@ -41,7 +42,7 @@ async def set_state(
 
 
 async def change_tasks(
-    conn: asyncpg.Connection, *, inquiry_id: str, seq: int, at: datetime, change: TaskChange
+    conn: Conn, *, inquiry_id: str, seq: int, at: datetime, change: TaskChange
 ) -> None:
     if change.close_open:
         await conn.execute(
@@ -67,7 +68,7 @@ async def change_tasks(
 
 
 async def save_clocks(
-    conn: asyncpg.Connection,
+    conn: Conn,
     *,
     inquiry_id: str,
     cycle: int,
@@ -102,7 +103,7 @@ async def save_clocks(
 
 
 async def set_due_times(
-    conn: asyncpg.Connection,
+    conn: Conn,
     *,
     inquiry_id: str,
     ack_due: datetime | None,
@@ -126,7 +127,7 @@ async def set_due_times(
     )
 
 
-async def clocks(conn: asyncpg.Connection, *, inquiry_id: UUID) -> list[asyncpg.Record]:
+async def clocks(conn: Conn, *, inquiry_id: UUID) -> list[asyncpg.Record]:
     return await conn.fetch(
         "SELECT target, cycle, ledger, due_at, provisional, active, projected_at"
         " FROM sla_clocks WHERE inquiry_id = $1 ORDER BY cycle, target",
@@ -134,7 +135,7 @@ async def clocks(conn: asyncpg.Connection, *, inquiry_id: UUID) -> list[asyncpg.
     )
 
 
-async def save_cohandling(conn: asyncpg.Connection, *, record: CoHandlingRecord) -> None:
+async def save_cohandling(conn: Conn, *, record: CoHandlingRecord) -> None:
     """Open, answer or escalate one co-handling unit's part; never moves backwards."""
     await conn.execute(
         """
@@ -177,7 +178,7 @@ async def save_cohandling(conn: asyncpg.Connection, *, record: CoHandlingRecord)
         )
 
 
-async def cohandling(conn: asyncpg.Connection, *, inquiry_id: UUID) -> list[asyncpg.Record]:
+async def cohandling(conn: Conn, *, inquiry_id: UUID) -> list[asyncpg.Record]:
     return await conn.fetch(
         "SELECT unit_code, status, due_at, content, answered_by, answered_at FROM cohandling"
         " WHERE inquiry_id = $1 ORDER BY unit_code",
@@ -185,7 +186,7 @@ async def cohandling(conn: asyncpg.Connection, *, inquiry_id: UUID) -> list[asyn
     )
 
 
-async def policy_row(conn: asyncpg.Connection, *, category: str) -> asyncpg.Record | None:
+async def policy_row(conn: Conn, *, category: str) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT * FROM categories WHERE code = $1", category)
 
 
@@ -193,9 +194,7 @@ async def policy_row(conn: asyncpg.Connection, *, category: str) -> asyncpg.Reco
 PRIORITY_FIELDS = ("ack_within", "ack_repeat_minutes", "reply_within", "followup_days")
 
 
-async def priority_override(
-    conn: asyncpg.Connection, *, category: str, priority: str
-) -> asyncpg.Record | None:
+async def priority_override(conn: Conn, *, category: str, priority: str) -> asyncpg.Record | None:
     return await conn.fetchrow(
         "SELECT * FROM category_priorities WHERE category = $1 AND priority = $2",
         category,
@@ -203,14 +202,14 @@ async def priority_override(
     )
 
 
-async def priority_overrides(conn: asyncpg.Connection, *, category: str) -> list[asyncpg.Record]:
+async def priority_overrides(conn: Conn, *, category: str) -> list[asyncpg.Record]:
     return await conn.fetch(
         "SELECT * FROM category_priorities WHERE category = $1 ORDER BY priority", category
     )
 
 
 async def set_priority_override(
-    conn: asyncpg.Connection, *, category: str, priority: str, fields: dict[str, float | None]
+    conn: Conn, *, category: str, priority: str, fields: dict[str, float | None]
 ) -> asyncpg.Record:
     """Insert or replace the overrides of one (category, priority); None clears a field."""
     values = [fields.get(name) for name in PRIORITY_FIELDS]

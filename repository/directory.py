@@ -7,6 +7,7 @@ from typing import Any
 import asyncpg
 
 from domain.routing import RoutingRule
+from repository import Conn
 
 # The closed-loop policy of a category (migration 003; domain.policy.CasePolicy).
 POLICY_COLUMNS = (
@@ -41,17 +42,17 @@ EDITABLE: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
-async def list_rows(conn: asyncpg.Connection, table: str) -> list[asyncpg.Record]:
+async def list_rows(conn: Conn, table: str) -> list[asyncpg.Record]:
     key, _ = EDITABLE[table]
     order = "priority, name" if table == "routing_rules" else key
     return await conn.fetch(f"SELECT * FROM {table} ORDER BY {order}")
 
 
-async def get_category(conn: asyncpg.Connection, *, code: str) -> asyncpg.Record | None:
+async def get_category(conn: Conn, *, code: str) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT * FROM categories WHERE code = $1", code)
 
 
-async def active_rules(conn: asyncpg.Connection) -> list[RoutingRule]:
+async def active_rules(conn: Conn) -> list[RoutingRule]:
     rows = await conn.fetch("SELECT * FROM routing_rules WHERE active ORDER BY priority, name")
     return [
         RoutingRule(
@@ -75,7 +76,7 @@ def _columns(table: str, fields: dict[str, Any]) -> tuple[str, list[str]]:
 
 
 async def insert_row(
-    conn: asyncpg.Connection, table: str, fields: dict[str, Any], *, if_missing: bool = False
+    conn: Conn, table: str, fields: dict[str, Any], *, if_missing: bool = False
 ) -> asyncpg.Record | None:
     """Create a directory row; with if_missing an existing row is left as it is (demo data)."""
     _, columns = _columns(table, fields)
@@ -88,7 +89,7 @@ async def insert_row(
 
 
 async def update_row(
-    conn: asyncpg.Connection, table: str, key_value: Any, fields: dict[str, Any]
+    conn: Conn, table: str, key_value: Any, fields: dict[str, Any]
 ) -> asyncpg.Record | None:
     """Change the given columns of one row; None when there is no such row."""
     key, columns = _columns(table, fields)
@@ -102,12 +103,12 @@ async def update_row(
     )
 
 
-async def get_user(conn: asyncpg.Connection, *, username: str) -> asyncpg.Record | None:
+async def get_user(conn: Conn, *, username: str) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT * FROM users WHERE username = $1", username)
 
 
 async def add_user(
-    conn: asyncpg.Connection,
+    conn: Conn,
     *,
     username: str,
     password_hash: str,
@@ -129,7 +130,7 @@ async def add_user(
 
 
 async def add_intake_key(
-    conn: asyncpg.Connection, *, name: str, channel: str, key_prefix: str, key_hash: str
+    conn: Conn, *, name: str, channel: str, key_prefix: str, key_hash: str
 ) -> bool:
     created = await conn.fetchval(
         """
@@ -144,14 +145,14 @@ async def add_intake_key(
     return bool(created)
 
 
-async def find_intake_key(conn: asyncpg.Connection, *, key_hash: str) -> asyncpg.Record | None:
+async def find_intake_key(conn: Conn, *, key_hash: str) -> asyncpg.Record | None:
     return await conn.fetchrow(
         "SELECT name, channel FROM intake_keys WHERE key_hash = $1 AND active", key_hash
     )
 
 
 async def claim_idempotency_key(
-    conn: asyncpg.Connection,
+    conn: Conn,
     *,
     principal: str,
     idempotency_key: str,

@@ -13,11 +13,10 @@ from uuid import UUID
 import asyncpg
 
 from domain.models import ClockPlan, InquiryInput, InquiryStatus
+from repository import Conn
 
 
-async def insert_inquiry(
-    conn: asyncpg.Connection, *, inquiry: InquiryInput, workflow_id: str
-) -> None:
+async def insert_inquiry(conn: Conn, *, inquiry: InquiryInput, workflow_id: str) -> None:
     await conn.execute(
         """
         INSERT INTO inquiries (id, tracking_code, workflow_id, channel, category, content,
@@ -46,7 +45,7 @@ async def insert_inquiry(
 
 
 async def record_received(
-    conn: asyncpg.Connection, *, inquiry: InquiryInput, workflow_id: str, version: int
+    conn: Conn, *, inquiry: InquiryInput, workflow_id: str, version: int
 ) -> None:
     """受理: the inquiry row and its first timeline event, once (the caller's transaction)."""
     await insert_inquiry(conn, inquiry=inquiry, workflow_id=workflow_id)
@@ -67,7 +66,7 @@ async def record_received(
 
 
 async def add_event(
-    conn: asyncpg.Connection,
+    conn: Conn,
     *,
     inquiry_id: str,
     event_key: str,
@@ -93,7 +92,7 @@ async def add_event(
 
 
 async def mark_dispatched(
-    conn: asyncpg.Connection,
+    conn: Conn,
     *,
     inquiry_id: str,
     unit_code: str,
@@ -132,7 +131,7 @@ async def mark_dispatched(
 
 
 async def record_step(
-    conn: asyncpg.Connection,
+    conn: Conn,
     *,
     inquiry_id: str,
     key: str,
@@ -159,9 +158,7 @@ async def record_step(
     )
 
 
-async def raise_escalation(
-    conn: asyncpg.Connection, *, inquiry_id: str, level: int, overdue: bool
-) -> None:
+async def raise_escalation(conn: Conn, *, inquiry_id: str, level: int, overdue: bool) -> None:
     """The read model's level only rises; once overdue, a cycle stays overdue."""
     await conn.execute(
         """
@@ -177,7 +174,7 @@ async def raise_escalation(
 
 
 async def record_reply(
-    conn: asyncpg.Connection,
+    conn: Conn,
     *,
     inquiry_id: str,
     content: str,
@@ -208,7 +205,7 @@ async def record_reply(
 
 
 async def mark_closed(
-    conn: asyncpg.Connection,
+    conn: Conn,
     *,
     inquiry_id: str,
     closed_at: datetime,
@@ -234,7 +231,7 @@ async def mark_closed(
 
 
 async def queue_notification(
-    conn: asyncpg.Connection,
+    conn: Conn,
     *,
     inquiry_id: str,
     dedupe_key: str,
@@ -267,7 +264,7 @@ async def queue_notification(
     return await conn.fetchrow("SELECT * FROM notifications WHERE dedupe_key = $1", dedupe_key)
 
 
-async def mark_notification_sent(conn: asyncpg.Connection, *, notification_id: int) -> None:
+async def mark_notification_sent(conn: Conn, *, notification_id: int) -> None:
     await conn.execute(
         """
         UPDATE notifications SET status = 'sent', sent_at = now(), attempts = attempts + 1
@@ -280,15 +277,15 @@ async def mark_notification_sent(conn: asyncpg.Connection, *, notification_id: i
 # ---- reads for the API ----
 
 
-async def get_inquiry(conn: asyncpg.Connection, *, inquiry_id: UUID) -> asyncpg.Record | None:
+async def get_inquiry(conn: Conn, *, inquiry_id: UUID) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT * FROM inquiries WHERE id = $1", inquiry_id)
 
 
-async def get_by_tracking_code(conn: asyncpg.Connection, *, code: str) -> asyncpg.Record | None:
+async def get_by_tracking_code(conn: Conn, *, code: str) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT * FROM inquiries WHERE tracking_code = $1", code)
 
 
-async def list_events(conn: asyncpg.Connection, *, inquiry_id: UUID) -> list[asyncpg.Record]:
+async def list_events(conn: Conn, *, inquiry_id: UUID) -> list[asyncpg.Record]:
     return await conn.fetch(
         "SELECT kind, actor, occurred_at, detail FROM inquiry_events"
         " WHERE inquiry_id = $1 ORDER BY occurred_at, id",
@@ -297,7 +294,7 @@ async def list_events(conn: asyncpg.Connection, *, inquiry_id: UUID) -> list[asy
 
 
 async def list_notifications(
-    conn: asyncpg.Connection, *, inquiry_id: UUID, audience: str | None = None
+    conn: Conn, *, inquiry_id: UUID, audience: str | None = None
 ) -> list[asyncpg.Record]:
     return await conn.fetch(
         "SELECT kind, audience, channel, recipient_masked, body, status, created_at, sent_at"
@@ -308,7 +305,7 @@ async def list_notifications(
     )
 
 
-async def list_escalations(conn: asyncpg.Connection, *, inquiry_id: UUID) -> list[asyncpg.Record]:
+async def list_escalations(conn: Conn, *, inquiry_id: UUID) -> list[asyncpg.Record]:
     return await conn.fetch(
         "SELECT step, level, fired_at, due_at FROM escalations WHERE inquiry_id = $1"
         " ORDER BY fired_at, level",
@@ -317,7 +314,7 @@ async def list_escalations(conn: asyncpg.Connection, *, inquiry_id: UUID) -> lis
 
 
 async def search_inquiries(
-    conn: asyncpg.Connection,
+    conn: Conn,
     *,
     status: str | None,
     unit: str | None,
@@ -350,7 +347,7 @@ async def search_inquiries(
     return total, rows
 
 
-async def open_tasks(conn: asyncpg.Connection, *, unit_code: str) -> list[asyncpg.Record]:
+async def open_tasks(conn: Conn, *, unit_code: str) -> list[asyncpg.Record]:
     return await conn.fetch(
         """
         SELECT t.id AS task_id, t.kind, t.due_at, t.created_at, i.id AS inquiry_id,
@@ -365,7 +362,7 @@ async def open_tasks(conn: asyncpg.Connection, *, unit_code: str) -> list[asyncp
 
 
 async def overdue_inquiries(
-    conn: asyncpg.Connection, *, unit: str | None, limit: int, offset: int
+    conn: Conn, *, unit: str | None, limit: int, offset: int
 ) -> list[asyncpg.Record]:
     """Inquiries still waiting for their reply past its deadline, the most overdue first.
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from temporalio.client import WorkflowHandle
 
-from activities.inquiries import workflow_id_for
+from domain.ids import case_workflow_id
 from tests.conftest import Service, inquiry_body
 
 
@@ -40,7 +40,7 @@ async def file_inquiry(
 
 
 def handle(service: Service, inquiry_id: str) -> WorkflowHandle[Any, Any]:
-    return service.client.get_workflow_handle(workflow_id_for(inquiry_id))
+    return service.client.get_workflow_handle(case_workflow_id(inquiry_id))
 
 
 async def act(

@@ -50,6 +50,7 @@ with workflow.unsafe.imports_passed_through():
         Transfer,
     )
     from domain.clock import SegmentKind, close_segment, extend, open_segment, restart
+    from domain.ids import cohandling_workflow_id
     from domain.models import CalendarChange, InquiryInput, ReplySubmission
     from domain.policy import CasePolicy
     from domain.transition import (
@@ -573,7 +574,7 @@ class CaseWorkflow(CaseCore):
                         lead_unit=self.s.unit,
                         due_at=due,
                     ),
-                    id=f"{workflow.info().workflow_id}-co-{unit}",
+                    id=cohandling_workflow_id(self._id, unit),
                     parent_close_policy=ParentClosePolicy.ABANDON,
                 )
             await self._commit(

@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
         Refusal,
     )
     from domain.clock import ClockLedger
+    from domain.ids import case_workflow_id
     from domain.models import InquiryInput, ReplySubmission
     from domain.policy import STEP_LEVEL, CasePolicy, Review, Step
     from domain.transition import (
@@ -195,7 +196,7 @@ class CaseCore:
         )
         for merged in self.s.merged:
             try:
-                await workflow.get_external_workflow_handle(f"inquiry-{merged}").signal(
+                await workflow.get_external_workflow_handle(case_workflow_id(merged)).signal(
                     "main_replied", MainReply(main_inquiry_id=self._id, content=reply.content)
                 )
             except ApplicationError:  # closed already, with an earlier answer of this case

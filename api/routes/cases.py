@@ -31,6 +31,7 @@ from api.errors import ApiError
 from domain import case as c
 from domain.calendar import OfficeHours
 from domain.clock import ClockLedger, Segment, WorkCalendar, project
+from domain.ids import cohandling_workflow_id
 from domain.models import Role
 from domain.transition import CoHandlingAnswer
 from repository import calendar as calendar_repo
@@ -261,7 +262,7 @@ async def cohandler_input(
     await _open_case(pool, inquiry_id)
     await run_update(
         temporal,
-        workflow_id=f"inquiry-{inquiry_id}-co-{unit}",
+        workflow_id=cohandling_workflow_id(str(inquiry_id), unit),
         update="submit_input",
         arg=CoHandlingAnswer(actor(staff), body.content),
         result_type=str,

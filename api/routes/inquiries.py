@@ -11,13 +11,13 @@ from fastapi.responses import JSONResponse
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.inquiries import workflow_id_for
 from api import views
 from api.deps import AppSettings, CurrentStaff, IntakeClient, Pool, Staff, Temporal, intake_caller
 from api.errors import ApiError
 from api.intake import file_inquiry
 from api.replies import submit_reply
 from api.schemas import InquiryCreate, InquiryCreated, Page, ReplyAccepted, ReplyIn
+from domain.ids import case_workflow_id
 from domain.models import InquiryStatus, Role
 from repository import cases as case_repo
 from repository import inquiries as repo
@@ -108,7 +108,7 @@ async def _being_recorded(temporal: Client, inquiry_id: UUID, staff: Staff) -> d
     so the inquiry is accepted; Temporal answers this without a worker."""
     if staff.unit_bound:  # not routed yet, so no unit may claim it
         raise ApiError(404, "not_found", "no such inquiry")
-    handle = temporal.get_workflow_handle(workflow_id_for(str(inquiry_id)))
+    handle = temporal.get_workflow_handle(case_workflow_id(str(inquiry_id)))
     try:
         described = await handle.describe()
     except RPCError as exc:

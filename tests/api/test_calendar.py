@@ -14,6 +14,7 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from api.app import create_app
+from domain.ids import case_workflow_id
 from domain.models import CalendarChange
 from tests.conftest import Service
 
@@ -157,7 +158,7 @@ class _Cases:
 
     async def add(self, *, version: int, closed: bool, start: bool = True) -> WorkflowHandle:
         inquiry_id = uuid.uuid4()
-        workflow_id = f"inquiry-{inquiry_id}"
+        workflow_id = case_workflow_id(str(inquiry_id))
         now = datetime.now(UTC)
         async with self.service.pool.acquire() as conn:
             await conn.execute(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from domain.ids import case_workflow_id
 from tests.conftest import Service, inquiry_body
 
 
@@ -16,7 +17,9 @@ async def _counts(service: Service) -> tuple[int, int]:
 
 
 async def _workflows_with(service: Service, inquiry_id: str) -> int:
-    count = await service.client.count_workflows(f"WorkflowId = 'inquiry-{inquiry_id}'")
+    count = await service.client.count_workflows(
+        f"WorkflowId = '{case_workflow_id(str(inquiry_id))}'"
+    )
     return count.count
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from activities.inquiries import workflow_id_for
 from api.security import new_tracking_code
+from domain.ids import case_workflow_id
 from domain.models import Citizen, InquiryInput
 from tests.conftest import Service
 from workflows.inquiry import InquiryWorkflow
@@ -27,7 +27,7 @@ async def test_a_first_version_case_is_replied_to_through_the_api(service: Servi
             submitted_by="key:legacy",
             received_at=datetime.now(UTC),
         ),
-        id=workflow_id_for(inquiry_id),
+        id=case_workflow_id(inquiry_id),
         task_queue=service.settings.task_queue,
     )
     await service.wait_for(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from activities.inquiries import workflow_id_for
+from domain.ids import cohandling_workflow_id
 from tests.cases import file_inquiry as _file
 from tests.cases import row as _row
 from tests.conftest import Service
@@ -440,7 +440,7 @@ async def test_a_silent_co_handler_is_escalated_at_its_deadline(service: Service
         inquiry_id,
         within=10,
     )
-    child = service.client.get_workflow_handle(f"{workflow_id_for(inquiry_id)}-co-water_quality")
+    child = service.client.get_workflow_handle(cohandling_workflow_id(inquiry_id, "water_quality"))
 
     assert await service.env.fast_forward(child, timedelta(hours=1))
     assert (await _cohandling(service, inquiry_id))[0]["status"] == "open"

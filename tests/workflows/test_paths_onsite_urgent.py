@@ -15,8 +15,8 @@ from typing import Any
 from temporalio.api.enums.v1 import EventType
 from temporalio.service import RPCError
 
-from activities.inquiries import workflow_id_for
 from api.security import new_tracking_code
+from domain.ids import case_workflow_id
 from domain.models import Citizen, InquiryInput
 from tests.cases import file_inquiry as _file
 from tests.cases import row as _row
@@ -162,7 +162,7 @@ async def test_urgent_reminders_every_ten_minutes_stop_once_signed_for(service: 
     handler = await service.staff("handler", "open_affairs")
     case = await _file(service, category, key, "小区主管道断水，老人孩子没水喝")
     inquiry_id = case["id"]
-    handle = service.client.get_workflow_handle(workflow_id_for(inquiry_id))
+    handle = service.client.get_workflow_handle(case_workflow_id(inquiry_id))
     dispatched_at = (await _row(service, inquiry_id))["dispatched_at"]
     assert (await _row(service, inquiry_id))["ack_due_at"] == dispatched_at + timedelta(minutes=30)
 
@@ -215,7 +215,7 @@ async def test_an_unsigned_urgent_case_returns_to_the_office_and_is_redispatched
     supervisor = await service.staff("supervisor")
     case = await _file(service, category, key, "高层住户水压不足，楼上完全没水")
     inquiry_id = case["id"]
-    handle = service.client.get_workflow_handle(workflow_id_for(inquiry_id))
+    handle = service.client.get_workflow_handle(case_workflow_id(inquiry_id))
     dispatched_at = (await _row(service, inquiry_id))["dispatched_at"]
 
     async def sla() -> dict[str, Any]:
@@ -300,7 +300,7 @@ async def test_handling_time_of_a_redispatched_case_counts_from_the_first_dispat
     pump = await service.staff("handler", "pump_station")
     case = await _file(service, category, key, "二次供水泵房噪音大，整夜不停")
     inquiry_id = case["id"]
-    handle = service.client.get_workflow_handle(workflow_id_for(inquiry_id))
+    handle = service.client.get_workflow_handle(case_workflow_id(inquiry_id))
     assert await service.env.fast_forward(handle, timedelta(minutes=65))
     await service.wait_for(
         "SELECT 1 FROM inquiries WHERE id = $1::uuid AND status = 'returned'", inquiry_id
@@ -349,7 +349,7 @@ async def test_a_long_urgent_case_continues_as_new_and_keeps_its_state(service: 
             ),
             history_limit=40,
         ),
-        id=workflow_id_for(inquiry_id),
+        id=case_workflow_id(inquiry_id),
         task_queue=service.settings.task_queue,
     )
     first_run = started.first_execution_run_id or started.result_run_id
@@ -358,7 +358,7 @@ async def test_a_long_urgent_case_continues_as_new_and_keeps_its_state(service: 
         "SELECT 1 FROM inquiries WHERE id = $1::uuid AND status = 'dispatched'", inquiry_id
     )
     dispatched_at = (await _row(service, inquiry_id))["dispatched_at"]
-    handle = service.client.get_workflow_handle(workflow_id_for(inquiry_id))
+    handle = service.client.get_workflow_handle(case_workflow_id(inquiry_id))
 
     assert await service.env.fast_forward(handle, timedelta(hours=2))
     # The dev server jumps a fresh run's clock ahead at each continue-as-new, so the case may
@@ -373,7 +373,7 @@ async def test_a_long_urgent_case_continues_as_new_and_keeps_its_state(service: 
 
     description = await handle.describe()
     assert description.run_id != first_run
-    first = service.client.get_workflow_handle(workflow_id_for(inquiry_id), run_id=first_run)
+    first = service.client.get_workflow_handle(case_workflow_id(inquiry_id), run_id=first_run)
     events = [e async for e in first.fetch_history_events()]
     assert events[-1].event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
     assert len(events) < 80  # each run stays small

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from activities.inquiries import workflow_id_for
+from domain.ids import case_workflow_id
 from tests.conftest import Service, inquiry_body
 from workflows import search_attributes as sa
 
@@ -31,7 +31,7 @@ async def test_ladder_fires_once_each_at_its_time_and_a_late_reply_is_not_on_tim
         f"/api/v1/inquiries/{inquiry_id}/acknowledge", json={}, headers=handler
     )
     assert signed.status_code == 200, signed.text
-    handle = service.client.get_workflow_handle(workflow_id_for(inquiry_id))
+    handle = service.client.get_workflow_handle(case_workflow_id(inquiry_id))
 
     async def fired() -> dict[str, tuple[int, datetime]]:
         async with service.pool.acquire() as conn:
