@@ -44,12 +44,16 @@ async def set_state(
 async def change_tasks(
     conn: Conn, *, inquiry_id: str, seq: int, at: datetime, change: TaskChange
 ) -> None:
+    opened = f"{seq}:{change.open_unit}:{change.open_kind}" if change.open_unit else None
     if change.close_open:
+        # The task this same change opens is spared: a retried activity must not close it.
         await conn.execute(
             "UPDATE tasks SET status = 'done', completed_at = $2"
-            " WHERE inquiry_id = $1 AND status = 'open' AND kind <> 'cohandling'",
+            " WHERE inquiry_id = $1 AND status = 'open' AND kind <> 'cohandling'"
+            " AND task_key IS DISTINCT FROM $3",
             UUID(inquiry_id),
             at,
+            opened,
         )
     if change.open_unit is not None:
         await conn.execute(
@@ -61,7 +65,7 @@ async def change_tasks(
             UUID(inquiry_id),
             change.open_unit,
             change.open_kind,
-            f"{seq}:{change.open_unit}:{change.open_kind}",
+            opened,
             change.due_at,
             at,
         )
