@@ -8,33 +8,27 @@ from temporalio.worker import Worker
 
 from activities.cases import CaseActivities
 from activities.context import LogContextInterceptor
-from activities.inquiries import InquiryActivities
+from activities.legacy_v1 import LegacyInquiryActivities
 from activities.notify import LogTransport, Transport
 from workflows.case import CaseWorkflow
 from workflows.cohandling import CoHandlingWorkflow
-from workflows.inquiry import InquiryWorkflow
+from workflows.legacy_v1 import LegacyInquiryWorkflow
 
 
 def build_worker(
     client: Client, pool: asyncpg.Pool, *, task_queue: str, transport: Transport | None = None
 ) -> Worker:
-    """One worker per process. InquiryWorkflow stays registered so cases started by the first
-    version run to their end; new inquiries start CaseWorkflow."""
+    """One worker per process. New inquiries start CaseWorkflow; legacy v1 (LegacyInquiryWorkflow,
+    type "InquiryWorkflow") stays registered so runs started by the first version reach their end,
+    until `inquiry legacy status` reports none (README.md)."""
     transport = transport or LogTransport()
-    inquiries = InquiryActivities(pool, transport)
+    legacy = LegacyInquiryActivities(pool, transport)
     cases = CaseActivities(pool, transport)
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[InquiryWorkflow, CaseWorkflow, CoHandlingWorkflow],
+        workflows=[CaseWorkflow, CoHandlingWorkflow, LegacyInquiryWorkflow],
         activities=[
-            inquiries.record_inquiry,
-            inquiries.route,
-            inquiries.dispatch,
-            inquiries.escalate,
-            inquiries.record_reply,
-            inquiries.send_feedback,
-            inquiries.close,
             cases.record_case,
             cases.route_case,
             cases.load_policy,
@@ -44,6 +38,13 @@ def build_worker(
             cases.record,
             cases.fire_steps,
             cases.record_cohandling,
+            legacy.record_inquiry,
+            legacy.route,
+            legacy.dispatch,
+            legacy.escalate,
+            legacy.record_reply,
+            legacy.send_feedback,
+            legacy.close,
         ],
         interceptors=[LogContextInterceptor()],
     )

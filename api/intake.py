@@ -17,8 +17,9 @@ from api.deps import IntakeClient, Staff
 from api.errors import ApiError
 from api.schemas import InquiryCreate
 from api.security import new_tracking_code
+from domain.case import CaseStatus
 from domain.ids import case_workflow_id
-from domain.models import Citizen, InquiryInput, InquiryStatus
+from domain.models import Citizen, InquiryInput
 from repository import directory
 from workflows.case import CaseInput, CaseWorkflow
 
@@ -112,7 +113,7 @@ async def file_inquiry(
         ),
         body.answered_on_site,
     )
-    status = InquiryStatus.RECEIVED.value
+    status = CaseStatus.RECEIVED.value
     if not created:
         async with pool.acquire() as conn:
             status = (

@@ -1,4 +1,4 @@
-"""The inquiry's vocabulary: channels, roles, statuses and the messages passed through Temporal.
+"""The inquiry's vocabulary: channels, roles, priorities and the messages passed through Temporal.
 
 Temporal payloads are plain dataclasses so new optional fields can be added without breaking
 the histories of running workflows.
@@ -6,7 +6,7 @@ the histories of running workflows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -32,25 +32,6 @@ class Role(StrEnum):
 
 UNIT_BOUND_ROLES = frozenset({Role.HANDLER, Role.UNIT_HEAD})
 
-
-class InquiryStatus(StrEnum):
-    """Where an inquiry stands in the closed loop."""
-
-    RECEIVED = "received"  # 受理: recorded, not yet dispatched
-    DISPATCHED = "dispatched"  # 派单: the unit's task is open, the reply clock runs
-    REPLIED = "replied"  # 答复: the unit replied, feedback to the citizen under way
-    CLOSED = "closed"  # 办结: feedback sent, durations recorded
-
-
-class EscalationStep(StrEnum):
-    """The ladder of one reply clock; each step fires at most once."""
-
-    REMINDER = "reminder"  # 催办 at 75% of the budget
-    LEVEL1 = "level1"  # 督办 to the unit head at the deadline
-    LEVEL2 = "level2"  # 通报 to supervisors after the policy's grace
-
-
-ESCALATION_LEVEL = {EscalationStep.REMINDER: 0, EscalationStep.LEVEL1: 1, EscalationStep.LEVEL2: 2}
 
 # Inquiries no rule claims go to the open-affairs office (办事公开办公室) for triage.
 TRIAGE_UNIT = "open_affairs"
@@ -89,50 +70,6 @@ class Priority(StrEnum):
 
 
 @dataclass
-class ClockPlan:
-    """The reply clock as computed at dispatch; due times come from the SLA policy."""
-
-    dispatched_at: datetime
-    remind_at: datetime
-    due_at: datetime
-    level2_at: datetime
-    provisional: bool
-
-
-@dataclass
-class RouteInput:
-    inquiry_id: str
-    category: str
-    content: str
-    decided_at: datetime
-    district: str | None = None
-
-
-@dataclass
-class RouteResult:
-    unit_code: str
-    plan: ClockPlan
-    rule_name: str | None = None
-
-
-@dataclass
-class DispatchInput:
-    inquiry_id: str
-    unit_code: str
-    plan: ClockPlan
-    rule_name: str | None = None
-
-
-@dataclass
-class EscalationInput:
-    inquiry_id: str
-    unit_code: str
-    step: str
-    fired_at: datetime
-    due_at: datetime
-
-
-@dataclass
 class ReplySubmission:
     """A unit's reply as a handler submits it (update or, when no worker answers, signal)."""
 
@@ -141,63 +78,6 @@ class ReplySubmission:
     replied_by: str
     unit_code: str
     submitted_at: datetime | None = None
-
-
-@dataclass
-class ReplyRecord:
-    inquiry_id: str
-    reply_id: str
-    content: str
-    replied_by: str
-    unit_code: str
-    replied_at: datetime
-
-
-@dataclass
-class FeedbackInput:
-    inquiry_id: str
-    tracking_code: str
-    reply_content: str
-    sent_at: datetime
-
-
-@dataclass
-class FeedbackResult:
-    channel: str
-    recipient_masked: str
-
-
-@dataclass
-class CloseInput:
-    inquiry_id: str
-    closed_at: datetime
-    on_time: bool
-    handling_seconds: int
-    total_seconds: int
-
-
-@dataclass
-class InquiryState:
-    """What the workflow query answers."""
-
-    inquiry_id: str
-    status: str
-    unit_code: str | None = None
-    plan: ClockPlan | None = None
-    escalation_level: int = 0
-    overdue: bool = False
-    fired_steps: list[str] = field(default_factory=list)
-    replied_at: datetime | None = None
-    on_time: bool | None = None
-
-
-@dataclass
-class InquiryOutcome:
-    inquiry_id: str
-    unit_code: str
-    on_time: bool
-    feedback_channel: str
-    escalation_level: int
 
 
 @dataclass

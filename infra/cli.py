@@ -189,6 +189,10 @@ def _parser() -> argparse.ArgumentParser:
     set_day.add_argument("--reason", default="")
     list_days = cal.add_parser("list", help="list the overrides")
     list_days.add_argument("--year", type=int, default=None)
+    legacy = sub.add_parser(
+        "legacy", help="the first workflow version (legacy v1), kept for its running workflows"
+    ).add_subparsers(dest="action", required=True)
+    legacy.add_parser("status", help="count its still-running workflows in Temporal")
     return parser
 
 
@@ -205,6 +209,9 @@ def main(argv: list[str] | None = None) -> None:
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> None:
     if args.command == "run":
         await _run_embedded(settings)
+        return
+    if args.command == "legacy":  # asks Temporal only; no database needed
+        await _legacy_status(settings)
         return
     postgres = await _embedded_postgres(settings)
     try:
@@ -257,6 +264,36 @@ async def _dispatch_service(args: argparse.Namespace, settings: Settings) -> Non
 
 
 TEMPORAL_CONNECT_TIMEOUT = 15.0
+
+# Legacy v1 runs under its recorded workflow type (workflows/legacy_v1.py); this module may not
+# import it, so the name is spelled here and tests/test_cli_legacy.py proves the two agree.
+LEGACY_RUNNING = "WorkflowType = 'InquiryWorkflow' AND ExecutionStatus = 'Running'"
+
+
+async def _legacy_status(settings: Settings) -> None:
+    """`inquiry legacy status`: how many legacy v1 workflows still run in this namespace."""
+    try:
+        async with asyncio.timeout(TEMPORAL_CONNECT_TIMEOUT):
+            client = await connect_temporal(settings)
+            running = (await client.count_workflows(LEGACY_RUNNING)).count
+    except Exception as exc:
+        reason = str(exc) or type(exc).__name__
+        raise SystemExit(
+            f"Temporal at {settings.temporal_address} did not answer ({reason});"
+            " the count is unknown, keep the legacy modules"
+        ) from None
+    where = f"namespace {settings.temporal_namespace} at {settings.temporal_address}"
+    print(f"legacy v1 workflows running: {running} ({where})")
+    if running:
+        print(
+            "keep the legacy v1 modules and their worker registration until these runs end"
+            " (each ends once its unit replies)"
+        )
+    else:
+        print(
+            "none here: once every deployment reports 0, the legacy v1 modules, their worker"
+            " registration and the v1 histories/tests can be deleted (README.md)"
+        )
 
 
 async def _calendar(args: argparse.Namespace, settings: Settings, pool) -> None:  # type: ignore[no-untyped-def]

@@ -17,8 +17,9 @@ from api.errors import ApiError
 from api.intake import file_inquiry
 from api.replies import submit_reply
 from api.schemas import InquiryCreate, InquiryCreated, Page, ReplyAccepted, ReplyIn
+from domain.case import CaseStatus
 from domain.ids import case_workflow_id
-from domain.models import InquiryStatus, Role
+from domain.models import Role
 from repository import cases as case_repo
 from repository import inquiries as repo
 
@@ -53,7 +54,7 @@ async def create_inquiry(
 async def list_inquiries(
     pool: Pool,
     staff: CurrentStaff,
-    status: InquiryStatus | None = None,
+    status: CaseStatus | None = None,
     unit: str | None = None,
     category: str | None = None,
     channel: str | None = None,
@@ -117,7 +118,7 @@ async def _being_recorded(temporal: Client, inquiry_id: UUID, staff: Staff) -> d
         raise
     return {
         "id": str(inquiry_id),
-        "status": InquiryStatus.RECEIVED.value,
+        "status": CaseStatus.RECEIVED.value,
         "received_at": described.start_time,
         "unit": None,
         "timeline": [],
@@ -145,7 +146,7 @@ async def reply(
         raise ApiError(404, "not_found", "no such inquiry")
     if row["unit_code"] != staff.unit_code:
         raise ApiError(403, "wrong_unit", "this inquiry is assigned to another unit")
-    if row["status"] not in (InquiryStatus.DISPATCHED.value, "handling"):
+    if row["status"] not in (CaseStatus.DISPATCHED.value, "handling"):
         raise ApiError(409, "not_awaiting_reply", f"the inquiry is {row['status']}")
     state = await submit_reply(
         temporal,

@@ -1,6 +1,6 @@
 """Histories recorded from earlier versions of the workflows still replay: a change to running
-workflows must go through workflow.patched (STYLE.md). v1_* are InquiryWorkflow (issue 2),
-v2_* are CaseWorkflow (issue 3)."""
+workflows must go through workflow.patched (STYLE.md). v1_* are legacy v1 (LegacyInquiryWorkflow,
+recorded type InquiryWorkflow, issue 2), v2_* are CaseWorkflow (issue 3)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from temporalio.worker import Replayer
 
 from workflows.case import CaseWorkflow
 from workflows.cohandling import CoHandlingWorkflow
-from workflows.inquiry import InquiryWorkflow
+from workflows.legacy_v1 import LegacyInquiryWorkflow
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 TEXTS = {p: p.read_text(encoding="utf-8") for p in HISTORIES}
@@ -36,6 +36,6 @@ def test_histories_are_committed() -> None:
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
 async def test_history_replays(path: Path) -> None:
     history = WorkflowHistory.from_json(f"replay-{path.stem}", TEXTS[path])
-    replayer = Replayer(workflows=[InquiryWorkflow, CaseWorkflow, CoHandlingWorkflow])
+    replayer = Replayer(workflows=[LegacyInquiryWorkflow, CaseWorkflow, CoHandlingWorkflow])
     result = await replayer.replay_workflow(history)
     assert result.replay_failure is None

@@ -1,4 +1,5 @@
-"""Cases started by the first workflow version (InquiryWorkflow) still run to their end."""
+"""Legacy v1: runs started by the first workflow version (type InquiryWorkflow) still run to
+their end."""
 
 from __future__ import annotations
 
@@ -9,14 +10,14 @@ from api.security import new_tracking_code
 from domain.ids import case_workflow_id
 from domain.models import Citizen, InquiryInput
 from tests.conftest import Service
-from workflows.inquiry import InquiryWorkflow
+from workflows.legacy_v1 import LegacyInquiryWorkflow
 
 
 async def test_a_first_version_case_is_replied_to_through_the_api(service: Service) -> None:
     inquiry_id = str(uuid.uuid4())
     handler = await service.staff("handler", "pipe_repair")
     await service.client.start_workflow(
-        InquiryWorkflow.run,
+        LegacyInquiryWorkflow.run,
         InquiryInput(
             inquiry_id=inquiry_id,
             tracking_code=new_tracking_code(),

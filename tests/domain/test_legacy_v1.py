@@ -1,4 +1,5 @@
-"""Tests for the reply clock plan: both clock kinds, escalation grace, validation, ordering."""
+"""Legacy v1's reply clock plan (domain/legacy_v1.py): both clock kinds, escalation grace,
+validation, ordering."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.calendar import CHINA_TZ
-from domain.sla import ClockKind, ReplyClockPlan, SlaPolicy, plan_reply_clock
+from domain.legacy_v1 import ClockKind, ReplyClockPlan, SlaPolicy, plan_reply_clock
 
 
 def local(*args: int) -> datetime:

@@ -1,18 +1,26 @@
-"""The inquiry workflow: record, route, dispatch, wait for the reply under an escalating clock,
-then feed the reply back to the citizen and close. Deterministic: no I/O, time from workflow.now().
+"""Legacy v1: the first workflow version (recorded type name "InquiryWorkflow"): record, route,
+dispatch, wait for the reply under an escalating clock, feed the reply back and close.
+
+New inquiries start CaseWorkflow; this class stays registered in worker.py only so that runs
+started before it still run to their end and their histories replay. Its type, update, signal,
+query and activity names are recorded in those histories: keep them. Delete it with the other
+legacy_v1 modules once `inquiry legacy status` reports 0 running (README.md).
+Deterministic: no I/O, time from workflow.now().
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+from temporalio.common import RetryPolicy, SearchAttributeUpdate
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.inquiries import InquiryActivities
-    from domain.models import (
+    from activities.legacy_v1 import LegacyInquiryActivities
+    from domain.legacy_v1 import (
         ESCALATION_LEVEL,
         ClockPlan,
         CloseInput,
@@ -20,14 +28,13 @@ with workflow.unsafe.imports_passed_through():
         EscalationInput,
         EscalationStep,
         FeedbackInput,
-        InquiryInput,
         InquiryOutcome,
         InquiryState,
         InquiryStatus,
         ReplyRecord,
-        ReplySubmission,
         RouteInput,
     )
+    from domain.models import InquiryInput, ReplySubmission
     from workflows import search_attributes as sa
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
@@ -39,9 +46,12 @@ ACTIVITY_RETRY = RetryPolicy(
 NOT_AWAITING_REPLY = "NotAwaitingReply"
 WRONG_UNIT = "WrongUnit"
 
+_Arg = TypeVar("_Arg")
+_Result = TypeVar("_Result")
 
-@workflow.defn
-class InquiryWorkflow:
+
+@workflow.defn(name="InquiryWorkflow")
+class LegacyInquiryWorkflow:
     def __init__(self) -> None:
         self._inquiry_id = ""
         self._status = InquiryStatus.RECEIVED
@@ -59,10 +69,10 @@ class InquiryWorkflow:
     async def run(self, inquiry: InquiryInput) -> InquiryOutcome:
         self._inquiry_id = inquiry.inquiry_id
         self._upsert()
-        await self._call(InquiryActivities.record_inquiry, inquiry)
+        await self._call(LegacyInquiryActivities.record_inquiry, inquiry)
 
         route = await self._call(
-            InquiryActivities.route,
+            LegacyInquiryActivities.route,
             RouteInput(
                 inquiry_id=inquiry.inquiry_id,
                 category=inquiry.category,
@@ -73,7 +83,7 @@ class InquiryWorkflow:
         )
         self._unit, self._plan = route.unit_code, route.plan
         await self._call(
-            InquiryActivities.dispatch,
+            LegacyInquiryActivities.dispatch,
             DispatchInput(
                 inquiry_id=inquiry.inquiry_id,
                 unit_code=route.unit_code,
@@ -89,7 +99,7 @@ class InquiryWorkflow:
         reply = await self._await_reply(route.plan)
         replied_at = self._replied_at or workflow.now()
         await self._call(
-            InquiryActivities.record_reply,
+            LegacyInquiryActivities.record_reply,
             ReplyRecord(
                 inquiry_id=inquiry.inquiry_id,
                 reply_id=reply.reply_id,
@@ -103,7 +113,7 @@ class InquiryWorkflow:
         self._upsert()
 
         feedback = await self._call(
-            InquiryActivities.send_feedback,
+            LegacyInquiryActivities.send_feedback,
             FeedbackInput(
                 inquiry_id=inquiry.inquiry_id,
                 tracking_code=inquiry.tracking_code,
@@ -114,7 +124,7 @@ class InquiryWorkflow:
         on_time = replied_at <= route.plan.due_at
         closed_at = workflow.now()
         await self._call(
-            InquiryActivities.close,
+            LegacyInquiryActivities.close,
             CloseInput(
                 inquiry_id=inquiry.inquiry_id,
                 closed_at=closed_at,
@@ -165,7 +175,7 @@ class InquiryWorkflow:
     async def _escalate(self, step: EscalationStep, plan: ClockPlan) -> None:
         assert self._unit is not None
         await self._call(
-            InquiryActivities.escalate,
+            LegacyInquiryActivities.escalate,
             EscalationInput(
                 inquiry_id=self._inquiry_id,
                 unit_code=self._unit,
@@ -253,7 +263,7 @@ class InquiryWorkflow:
         )
 
     def _upsert(self) -> None:
-        updates = [
+        updates: list[SearchAttributeUpdate[Any]] = [
             sa.INQUIRY_STATUS.value_set(self._status.value),
             sa.ESCALATION_LEVEL.value_set(self._level),
             sa.OVERDUE.value_set(self._overdue),
@@ -264,7 +274,9 @@ class InquiryWorkflow:
             updates.append(sa.REPLY_DUE_AT.value_set(self._plan.due_at))
         workflow.upsert_search_attributes(updates)
 
-    async def _call(self, activity, arg):  # type: ignore[no-untyped-def]
+    async def _call(
+        self, activity: Callable[[Any, _Arg], Awaitable[_Result]], arg: _Arg
+    ) -> _Result:
         return await workflow.execute_activity_method(
             activity, arg, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY
         )

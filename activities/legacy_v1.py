@@ -1,4 +1,6 @@
-"""Activities of the inquiry workflow: every read and write it needs, each safe to retry."""
+"""Legacy v1: the activities of the first workflow version (LegacyInquiryWorkflow), each safe to
+retry. Their type names (the method names) are recorded in histories: keep them. Registered only
+by worker.py; delete with the other legacy_v1 modules (README.md)."""
 
 from __future__ import annotations
 
@@ -11,8 +13,9 @@ from temporalio.exceptions import ApplicationError
 
 from activities.notify import Transport, deliver
 from domain.ids import case_workflow_id
-from domain.models import (
+from domain.legacy_v1 import (
     ESCALATION_LEVEL,
+    ClockKind,
     ClockPlan,
     CloseInput,
     DispatchInput,
@@ -20,16 +23,18 @@ from domain.models import (
     EscalationStep,
     FeedbackInput,
     FeedbackResult,
-    InquiryInput,
     ReplyRecord,
     RouteInput,
     RouteResult,
+    SlaPolicy,
+    plan_reply_clock,
 )
+from domain.models import InquiryInput
 from domain.privacy import mask_contact
 from domain.routing import choose_unit
-from domain.sla import ClockKind, SlaPolicy, plan_reply_clock
 from repository import Conn, directory
 from repository import inquiries as repo
+from repository import legacy_v1 as legacy_repo
 
 log = structlog.get_logger(__name__)
 
@@ -48,7 +53,7 @@ _NOTICES = {
 }
 
 
-class InquiryActivities:
+class LegacyInquiryActivities:
     """Built once in worker.py with the pool and the notification transport."""
 
     def __init__(self, pool: asyncpg.Pool, transport: Transport) -> None:
@@ -101,7 +106,7 @@ class InquiryActivities:
         """Open the unit's task, start the clock (派单) and queue a notice to the unit."""
         plan = request.plan
         async with self._pool.acquire() as conn, conn.transaction():
-            await repo.mark_dispatched(
+            await legacy_repo.mark_dispatched(
                 conn,
                 inquiry_id=request.inquiry_id,
                 unit_code=request.unit_code,
@@ -188,7 +193,7 @@ class InquiryActivities:
     async def record_reply(self, reply: ReplyRecord) -> None:
         """Store the unit's reply (答复) and close its task."""
         async with self._pool.acquire() as conn, conn.transaction():
-            await repo.record_reply(
+            await legacy_repo.record_reply(
                 conn,
                 inquiry_id=reply.inquiry_id,
                 content=reply.content,
@@ -209,17 +214,11 @@ class InquiryActivities:
     async def send_feedback(self, request: FeedbackInput) -> FeedbackResult:
         """Send the reply to the citizen through the outbox: SMS when there is a phone, else email."""
         async with self._pool.acquire() as conn, conn.transaction():
-            row = await conn.fetchrow(
-                "SELECT citizen_phone, citizen_email FROM inquiries WHERE id = $1::uuid",
-                request.inquiry_id,
-            )
-            if row is None:
+            contact = await legacy_repo.citizen_contact(conn, inquiry_id=request.inquiry_id)
+            if contact is None:
                 raise ApplicationError("inquiry is not recorded", non_retryable=True)
-            channel, recipient = (
-                ("sms", row["citizen_phone"])
-                if row["citizen_phone"]
-                else ("email", row["citizen_email"])
-            )
+            phone, email = contact
+            channel, recipient = ("sms", phone) if phone else ("email", email)
             if not recipient:
                 raise ApplicationError("the citizen left no contact", non_retryable=True)
             masked = mask_contact(recipient) or ""
@@ -252,7 +251,7 @@ class InquiryActivities:
     async def close(self, request: CloseInput) -> None:
         """Mark the inquiry closed (办结) with its on-time flag and durations."""
         async with self._pool.acquire() as conn, conn.transaction():
-            await repo.mark_closed(conn, **asdict(request))
+            await legacy_repo.mark_closed(conn, **asdict(request))
             await repo.add_event(
                 conn,
                 inquiry_id=request.inquiry_id,
@@ -266,7 +265,4 @@ class InquiryActivities:
 
     @staticmethod
     async def _tracking_code(conn: Conn, inquiry_id: str) -> str:
-        code = await conn.fetchval(
-            "SELECT tracking_code FROM inquiries WHERE id = $1::uuid", inquiry_id
-        )
-        return code or inquiry_id
+        return await legacy_repo.tracking_code(conn, inquiry_id=inquiry_id) or inquiry_id
