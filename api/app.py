@@ -14,9 +14,9 @@ from temporalio.client import Client
 
 from api.errors import install_error_handlers
 from api.routes import admin, auth, calendar, cases, health, inquiries, public, work
-from infra.db import create_pool
-from infra.settings import Settings, get_settings
-from infra.temporal import connect_temporal
+from core.db import create_pool
+from core.settings import Settings, get_settings
+from core.temporal import connect_temporal
 
 log = structlog.get_logger(__name__)
 

@@ -13,8 +13,8 @@ from temporalio.client import Client
 
 from api.errors import ApiError
 from api.security import hash_intake_key, read_token
+from core.settings import Settings
 from domain.models import UNIT_BOUND_ROLES, Role
-from infra.settings import Settings
 from repository import directory
 
 
