@@ -63,6 +63,8 @@ async def detail(
         row = await repo.get_inquiry(conn, inquiry_id=inquiry_id)
         if row is None:
             return await _being_recorded(temporal, inquiry_id, staff)
+        if staff.unit_bound and row["unit_code"] is None:  # not routed yet: no unit's inquiry
+            raise ApiError(404, "not_found", "no such inquiry")
         if not staff.may_see_unit(row["unit_code"]):
             raise ApiError(403, "forbidden", "this inquiry belongs to another unit")
         events = await repo.list_events(conn, inquiry_id=inquiry_id)
