@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -14,9 +16,10 @@ from temporalio.client import Client
 
 from api.errors import install_error_handlers
 from api.routes import admin, auth, calendar, cases, health, inquiries, public, work
-from infra.db import create_pool
-from infra.settings import Settings, get_settings
-from infra.temporal import connect_temporal
+from core.db import create_pool
+from core.settings import Settings, get_settings
+from core.temporal import connect_temporal
+from service.intake_directory import IntakeDirectory
 
 log = structlog.get_logger(__name__)
 
@@ -38,9 +41,16 @@ def create_app(
         app.state.settings = settings
         app.state.pool = pool or await create_pool(settings.database_url or "")
         app.state.temporal = temporal or await connect_temporal(settings)
+        # Intake's copy of its checks, so filing works while PostgreSQL is down.
+        app.state.intake_directory = checks = IntakeDirectory(app.state.pool)
+        await checks.refresh()
+        refresher = asyncio.create_task(checks.keep_fresh(settings.intake_refresh_seconds))
         try:
             yield
         finally:
+            refresher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await refresher
             if own_pool:
                 await app.state.pool.close()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import asyncpg
 from fastapi import Depends, Request
@@ -13,26 +13,34 @@ from temporalio.client import Client
 
 from api.errors import ApiError
 from api.security import hash_intake_key, read_token
+from core.settings import Settings
 from domain.models import UNIT_BOUND_ROLES, Role
-from infra.settings import Settings
 from repository import directory
+from service.intake_directory import IntakeClient as IntakeClient  # re-exported for routes
+from service.intake_directory import IntakeDirectory
 
 
+# The app's state is untyped; these casts are where its types are stated (api.app sets them).
 def get_pool(request: Request) -> asyncpg.Pool:
-    return request.app.state.pool
+    return cast(asyncpg.Pool, request.app.state.pool)
 
 
 def get_temporal(request: Request) -> Client:
-    return request.app.state.temporal
+    return cast(Client, request.app.state.temporal)
 
 
 def get_app_settings(request: Request) -> Settings:
-    return request.app.state.settings
+    return cast(Settings, request.app.state.settings)
+
+
+def get_intake_directory(request: Request) -> IntakeDirectory:
+    return cast(IntakeDirectory, request.app.state.intake_directory)
 
 
 Pool = Annotated[asyncpg.Pool, Depends(get_pool)]
 Temporal = Annotated[Client, Depends(get_temporal)]
 AppSettings = Annotated[Settings, Depends(get_app_settings)]
+IntakeChecks = Annotated[IntakeDirectory, Depends(get_intake_directory)]
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False)
@@ -50,12 +58,6 @@ class Staff:
 
     def may_see_unit(self, unit_code: str | None) -> bool:
         return not self.unit_bound or unit_code == self.unit_code
-
-
-@dataclass(frozen=True)
-class IntakeClient:
-    name: str
-    channel: str
 
 
 _UNAUTHENTICATED = ApiError(
@@ -94,16 +96,16 @@ def require_role(*roles: Role) -> Callable[..., Coroutine[Any, Any, Staff]]:
 async def intake_caller(
     pool: Pool,
     settings: AppSettings,
+    checks: IntakeChecks,
     api_key: Annotated[str | None, Depends(_api_key)],
     token: Annotated[str | None, Depends(_bearer)],
 ) -> IntakeClient | Staff:
-    """An intake form with its key, or an operator signed in."""
+    """An intake form with its key (known even while PostgreSQL is down), or an operator."""
     if api_key:
-        async with pool.acquire() as conn:
-            row = await directory.find_intake_key(conn, key_hash=hash_intake_key(api_key))
-        if row is None:
+        client = await checks.intake_client(hash_intake_key(api_key))
+        if client is None:
             raise ApiError(401, "invalid_api_key", "the intake key is unknown or revoked")
-        return IntakeClient(name=row["name"], channel=row["channel"])
+        return client
     staff = await _staff_from_token(token, pool, settings)
     if staff.role not in (Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN):
         raise ApiError(403, "forbidden", "only operators file inquiries")

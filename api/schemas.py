@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -89,10 +89,107 @@ class InquiryCreate(BaseModel):
     ) = Field(default=None, description="现场解答: the operator's answer given while filing.")
 
 
+class ErrorBody(BaseModel):
+    """Every 4xx and 5xx answer: a stable code and a human message."""
+
+    code: str
+    message: str
+
+
+def refusals(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The `responses` of an operation for the error statuses it answers with."""
+    return {status: {"model": ErrorBody} for status in statuses}
+
+
 class InquiryCreated(BaseModel):
     id: UUID
     tracking_code: str
     status: str
+
+
+class InquirySummary(BaseModel):
+    """One line of the staff list."""
+
+    id: UUID
+    tracking_code: str
+    status: str
+    category: str
+    channel: str
+    unit: str | None = None
+    received_at: datetime
+    reply_due_at: datetime | None = None
+    due_provisional: bool = False
+    escalation_level: int = 0
+    overdue: bool = False
+    closed_at: datetime | None = None
+    on_time: bool | None = None
+
+
+class CitizenOut(BaseModel):
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
+class ReplyOut(BaseModel):
+    content: str | None
+    replied_by: str | None
+    replied_at: datetime
+
+
+class FeedbackOut(BaseModel):
+    channel: str
+    recipient: str
+    status: str
+    sent_at: datetime | None = None
+
+
+class EscalationOut(BaseModel):
+    step: str
+    level: int
+    fired_at: datetime
+    due_at: datetime
+
+
+class TimelineEvent(BaseModel):
+    kind: str
+    actor: str
+    occurred_at: datetime
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+
+class CohandlingOut(BaseModel):
+    unit_code: str
+    status: str
+    due_at: datetime
+    content: str | None = None
+    answered_by: str | None = None
+    answered_at: datetime | None = None
+
+
+class InquiryDetail(InquirySummary):
+    """Everything staff see of one inquiry."""
+
+    content: str
+    citizen: CitizenOut
+    address: str | None = None
+    district: str | None = None
+    external_ref: str | None = None
+    routing_rule: str | None = None
+    dispatched_at: datetime | None = None
+    remind_at: datetime | None = None
+    level2_at: datetime | None = None
+    reply: ReplyOut | None = None
+    feedback_sent: bool = False
+    feedback: list[FeedbackOut] = Field(default_factory=list)
+    handling_seconds: int | None = None
+    total_seconds: int | None = None
+    escalations: list[EscalationOut] = Field(default_factory=list)
+    timeline: list[TimelineEvent] = Field(default_factory=list)
+    cohandling: list[CohandlingOut] = Field(default_factory=list)
+    clocks_note: str | None = Field(
+        default=None, description="why there are no SLA targets yet, when there are none"
+    )
 
 
 class ReplyIn(BaseModel):
@@ -120,7 +217,7 @@ class Page(BaseModel):
     total: int
     limit: int
     offset: int
-    items: list[dict[str, Any]]
+    items: list[InquirySummary]
 
 
 class PublicInquiry(BaseModel):
@@ -258,3 +355,102 @@ class PriorityTargetsIn(BaseModel):
     ack_repeat_minutes: float | None = Field(default=None, ge=0, le=24 * 60)
     reply_within: float | None = Field(default=None, gt=0, le=24 * 366)
     followup_days: float | None = Field(default=None, gt=0, le=60)
+
+
+# ---- what the admin API answers ----
+
+
+class UnitOut(BaseModel):
+    code: str
+    name: str
+    name_zh: str
+    duty_24h: bool
+    active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class CategoryOut(BaseModel):
+    """A category with its whole policy (numbers as numbers, office hours as HH:MM)."""
+
+    code: str
+    name: str
+    name_zh: str
+    clock: str
+    reply_within: float
+    level2_grace: float
+    reminder_ratio: float
+    urgent: bool
+    active: bool
+    ack_unit: str
+    ack_within: float
+    ack_grace: float
+    ack_repeat_minutes: float
+    warnings: list[float]
+    supervision_after: float
+    notice_after: float
+    hold_notices: bool
+    review: str
+    return_window_days: float
+    max_returns: int
+    max_extensions: int
+    max_extension: float
+    extension_notice_days: float
+    pause_limit_days: float
+    restart_on_supplement: bool
+    followup_days: float
+    office_start: str
+    office_end: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class CategoryChanged(CategoryOut):
+    cases_notified: int = Field(description="open cases told to re-project their due times")
+
+
+class RuleOut(BaseModel):
+    id: int
+    name: str
+    priority: int
+    category: str | None
+    district: str | None
+    keywords: list[str]
+    unit_code: str
+    active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class PriorityTargetsOut(BaseModel):
+    category: str
+    priority: Literal["normal", "urgent"]
+    ack_within: float | None
+    ack_repeat_minutes: float | None
+    reply_within: float | None
+    followup_days: float | None
+    updated_at: datetime
+
+
+class PriorityTargetsChanged(PriorityTargetsOut):
+    cases_notified: int = Field(description="open cases told to re-project their due times")
+
+
+class CalendarDayOut(BaseModel):
+    day: date
+    working: bool
+    note: str
+    updated_by: str
+    updated_at: datetime
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class Ready(BaseModel):
+    status: Literal["ready"] = "ready"
+
+
+class NotReady(ErrorBody):
+    failing: list[Literal["postgresql", "temporal"]]

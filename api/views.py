@@ -9,6 +9,16 @@ import asyncpg
 
 from domain.privacy import mask_email, mask_phone
 
+# Why a case has no SLA targets yet; None once its clocks run.
+_NO_CLOCKS_YET = {
+    "received": "the clocks start at dispatch (派单); this inquiry is not dispatched yet"
+}
+
+
+def clocks_note(status: str) -> str | None:
+    """Why an inquiry shows no SLA targets (e.g. for `/sla`), None when it should have some."""
+    return _NO_CLOCKS_YET.get(status)
+
 
 def is_overdue(row: asyncpg.Record, now: datetime | None = None) -> bool:
     """Past the reply deadline while open, or closed late."""
@@ -83,6 +93,7 @@ def detail(
         "total_seconds": row["total_seconds"],
         "escalations": [dict(e) for e in escalations],
         "timeline": [dict(e) for e in events],
+        "clocks_note": clocks_note(row["status"]),
     }
 
 

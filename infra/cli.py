@@ -17,12 +17,12 @@ from temporalio.client import Client
 from api import reproject
 from api.app import create_app
 from api.routes.calendar import FIRST_YEAR, LAST_YEAR
+from core.db import create_pool, migrate
+from core.logging import configure_logging
+from core.settings import Settings, get_settings
+from core.temporal import connect_temporal
 from infra import accounts
-from infra.db import create_pool, migrate
 from infra.embedded import EmbeddedPostgres, TemporalDevServer, port_free
-from infra.logging import configure_logging
-from infra.settings import Settings, get_settings
-from infra.temporal import connect_temporal
 from repository import calendar as calendar_repo
 from worker import build_worker
 

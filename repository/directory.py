@@ -151,30 +151,11 @@ async def find_intake_key(conn: Conn, *, key_hash: str) -> asyncpg.Record | None
     )
 
 
-async def claim_idempotency_key(
-    conn: Conn,
-    *,
-    principal: str,
-    idempotency_key: str,
-    body_hash: str,
-    inquiry_id: Any,
-    tracking_code: str,
-) -> asyncpg.Record:
-    """Remember the key's first use; the stored row is returned on every later use."""
-    await conn.execute(
-        """
-        INSERT INTO intake_requests (principal, idempotency_key, body_hash, inquiry_id, tracking_code)
-        VALUES ($1, $2, $3, $4, $5)
-        ON CONFLICT (principal, idempotency_key) DO NOTHING
-        """,
-        principal,
-        idempotency_key,
-        body_hash,
-        inquiry_id,
-        tracking_code,
-    )
-    return await conn.fetchrow(
-        "SELECT * FROM intake_requests WHERE principal = $1 AND idempotency_key = $2",
-        principal,
-        idempotency_key,
-    )
+async def active_intake_keys(conn: Conn) -> list[asyncpg.Record]:
+    """Every usable intake key (hash, name, channel): intake's copy for when PostgreSQL is down."""
+    return await conn.fetch("SELECT key_hash, name, channel FROM intake_keys WHERE active")
+
+
+async def active_category_codes(conn: Conn) -> list[str]:
+    """The categories an inquiry may be filed under."""
+    return [r["code"] for r in await conn.fetch("SELECT code FROM categories WHERE active")]

@@ -186,6 +186,12 @@ async def get_inquiry(conn: Conn, *, inquiry_id: UUID) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT * FROM inquiries WHERE id = $1", inquiry_id)
 
 
+async def status_of(conn: Conn, *, inquiry_id: UUID) -> str | None:
+    """The recorded status, None while the inquiry is not recorded yet."""
+    status = await conn.fetchval("SELECT status FROM inquiries WHERE id = $1", inquiry_id)
+    return None if status is None else str(status)
+
+
 async def get_by_tracking_code(conn: Conn, *, code: str) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT * FROM inquiries WHERE tracking_code = $1", code)
 

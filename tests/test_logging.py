@@ -8,8 +8,8 @@ import logging
 
 import structlog
 
+from core.logging import configure_logging
 from domain.privacy import mask_email, mask_name, mask_phone, mask_text
-from infra.logging import configure_logging
 
 
 def _capture(emit) -> list[dict]:  # type: ignore[no-untyped-def]

@@ -2,31 +2,42 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import asyncpg
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
-from api.deps import Pool, Staff, Temporal, require_role
+from api.deps import IntakeChecks, Pool, Staff, Temporal, require_role
 from api.errors import ApiError
 from api.reproject import notify_policy_change
 from api.schemas import (
+    CategoryChanged,
     CategoryIn,
+    CategoryOut,
     CategoryPatch,
+    PriorityTargetsChanged,
     PriorityTargetsIn,
+    PriorityTargetsOut,
     RuleIn,
+    RuleOut,
     RulePatch,
     UnitIn,
+    UnitOut,
     UnitPatch,
+    refusals,
 )
 from domain.models import Role
 from repository import cases as case_repo
 from repository import directory
 
-router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
+router = APIRouter(prefix="/api/v1/admin", tags=["admin"], responses=refusals(401, 403))
 Admin = Annotated[Staff, Depends(require_role(Role.ADMIN))]
+Out = TypeVar("Out", bound=BaseModel)
+# Writes refuse duplicates (409) and unknown references or out-of-range values (422).
+WRITE_REFUSALS = refusals(409, 422)
 
 
 def _out(row: asyncpg.Record) -> dict[str, Any]:
@@ -51,7 +62,7 @@ def _plain(key: str, value: Any) -> Any:
 
 
 @asynccontextmanager
-async def _write(pool: asyncpg.Pool):  # type: ignore[no-untyped-def]
+async def _write(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.pool.PoolConnectionProxy]:
     """A transaction whose constraint violations become 409/422 answers."""
     try:
         async with pool.acquire() as conn, conn.transaction():
@@ -66,82 +77,98 @@ async def _write(pool: asyncpg.Pool):  # type: ignore[no-untyped-def]
         raise ApiError(422, "invalid_value", "a value is out of range") from exc
 
 
-async def _list(pool: asyncpg.Pool, table: str) -> list[dict[str, Any]]:
+async def _list(pool: asyncpg.Pool, table: str, model: type[Out]) -> list[Out]:
     async with pool.acquire() as conn:
-        return [_out(r) for r in await directory.list_rows(conn, table)]
+        return [model.model_validate(_out(r)) for r in await directory.list_rows(conn, table)]
 
 
-async def _create(pool: asyncpg.Pool, table: str, body: BaseModel) -> dict[str, Any]:
+async def _create(pool: asyncpg.Pool, table: str, body: BaseModel, model: type[Out]) -> Out:
     async with _write(pool) as conn:
         row = await directory.insert_row(conn, table, body.model_dump(exclude_none=True))
     assert row is not None
-    return _out(row)
+    return model.model_validate(_out(row))
 
 
-async def _patch(pool: asyncpg.Pool, table: str, key: Any, body: BaseModel) -> dict[str, Any]:
+async def _patch(
+    pool: asyncpg.Pool, table: str, key: Any, body: BaseModel, model: type[Out]
+) -> Out:
     async with _write(pool) as conn:
         row = await directory.update_row(conn, table, key, body.model_dump(exclude_unset=True))
     if row is None:
         raise ApiError(404, "not_found", f"no such row in {table}")
-    return _out(row)
+    return model.model_validate(_out(row))
 
 
 @router.get("/units")
-async def list_units(pool: Pool, _: Admin) -> list[dict[str, Any]]:
-    return await _list(pool, "units")
+async def list_units(pool: Pool, _: Admin) -> list[UnitOut]:
+    return await _list(pool, "units", UnitOut)
 
 
-@router.post("/units", status_code=201)
-async def create_unit(body: UnitIn, pool: Pool, _: Admin) -> dict[str, Any]:
-    return await _create(pool, "units", body)
+@router.post("/units", status_code=201, responses=WRITE_REFUSALS)
+async def create_unit(body: UnitIn, pool: Pool, _: Admin) -> UnitOut:
+    return await _create(pool, "units", body, UnitOut)
 
 
-@router.patch("/units/{code}")
-async def change_unit(code: str, body: UnitPatch, pool: Pool, _: Admin) -> dict[str, Any]:
-    return await _patch(pool, "units", code, body)
+@router.patch("/units/{code}", responses={**WRITE_REFUSALS, **refusals(404)})
+async def change_unit(code: str, body: UnitPatch, pool: Pool, _: Admin) -> UnitOut:
+    return await _patch(pool, "units", code, body, UnitOut)
 
 
 @router.get("/categories")
-async def list_categories(pool: Pool, _: Admin) -> list[dict[str, Any]]:
-    return await _list(pool, "categories")
+async def list_categories(pool: Pool, _: Admin) -> list[CategoryOut]:
+    return await _list(pool, "categories", CategoryOut)
 
 
-@router.post("/categories", status_code=201)
-async def create_category(body: CategoryIn, pool: Pool, _: Admin) -> dict[str, Any]:
-    return await _create(pool, "categories", body)
+@router.post("/categories", status_code=201, responses=WRITE_REFUSALS)
+async def create_category(
+    body: CategoryIn, pool: Pool, checks: IntakeChecks, _: Admin
+) -> CategoryOut:
+    created = await _create(pool, "categories", body, CategoryOut)
+    await checks.refresh()  # intake may file under it at once, also while PostgreSQL is down
+    return created
 
 
-@router.patch("/categories/{code}")
+@router.patch("/categories/{code}", responses={**WRITE_REFUSALS, **refusals(404)})
 async def change_category(
-    code: str, body: CategoryPatch, pool: Pool, temporal: Temporal, _: Admin
-) -> dict[str, Any]:
+    code: str,
+    body: CategoryPatch,
+    pool: Pool,
+    temporal: Temporal,
+    checks: IntakeChecks,
+    _: Admin,
+) -> CategoryChanged:
     """A changed policy applies to new cases, and open cases re-project their due times."""
-    row = await _patch(pool, "categories", code, body)
-    return {**row, "cases_notified": await notify_policy_change(pool, temporal, category=code)}
+    row = await _patch(pool, "categories", code, body, CategoryOut)
+    await checks.refresh()
+    told = await notify_policy_change(pool, temporal, category=code)
+    return CategoryChanged(**row.model_dump(), cases_notified=told)
 
 
 @router.get("/routing-rules")
-async def list_rules(pool: Pool, _: Admin) -> list[dict[str, Any]]:
-    return await _list(pool, "routing_rules")
+async def list_rules(pool: Pool, _: Admin) -> list[RuleOut]:
+    return await _list(pool, "routing_rules", RuleOut)
 
 
-@router.post("/routing-rules", status_code=201)
-async def create_rule(body: RuleIn, pool: Pool, _: Admin) -> dict[str, Any]:
-    return await _create(pool, "routing_rules", body)
+@router.post("/routing-rules", status_code=201, responses=WRITE_REFUSALS)
+async def create_rule(body: RuleIn, pool: Pool, _: Admin) -> RuleOut:
+    return await _create(pool, "routing_rules", body, RuleOut)
 
 
-@router.patch("/routing-rules/{rule_id}")
-async def change_rule(rule_id: int, body: RulePatch, pool: Pool, _: Admin) -> dict[str, Any]:
-    return await _patch(pool, "routing_rules", rule_id, body)
+@router.patch("/routing-rules/{rule_id}", responses={**WRITE_REFUSALS, **refusals(404)})
+async def change_rule(rule_id: int, body: RulePatch, pool: Pool, _: Admin) -> RuleOut:
+    return await _patch(pool, "routing_rules", rule_id, body, RuleOut)
 
 
 @router.get("/categories/{code}/priorities")
-async def list_priority_targets(code: str, pool: Pool, _: Admin) -> list[dict[str, Any]]:
+async def list_priority_targets(code: str, pool: Pool, _: Admin) -> list[PriorityTargetsOut]:
     async with pool.acquire() as conn:
-        return [_out(r) for r in await case_repo.priority_overrides(conn, category=code)]
+        rows = await case_repo.priority_overrides(conn, category=code)
+    return [PriorityTargetsOut.model_validate(_out(r)) for r in rows]
 
 
-@router.put("/categories/{code}/priorities/{priority}")
+@router.put(
+    "/categories/{code}/priorities/{priority}", responses={**WRITE_REFUSALS, **refusals(404)}
+)
 async def set_priority_targets(
     code: str,
     priority: Literal["normal", "urgent"],
@@ -149,7 +176,7 @@ async def set_priority_targets(
     pool: Pool,
     temporal: Temporal,
     _: Admin,
-) -> dict[str, Any]:
+) -> PriorityTargetsChanged:
     """Targets for inquiries of this category and priority; open cases re-project."""
     async with _write(pool) as conn:
         if await directory.get_category(conn, code=code) is None:
@@ -158,4 +185,4 @@ async def set_priority_targets(
             conn, category=code, priority=priority, fields=body.model_dump()
         )
     told = await notify_policy_change(pool, temporal, category=code)
-    return {**_out(row), "cases_notified": told}
+    return PriorityTargetsChanged(**_out(row), cases_notified=told)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, model_validator
@@ -16,10 +16,13 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 from api import reproject
 from api.deps import Pool, Staff, Temporal, require_role
 from api.errors import ApiError
+from api.schemas import CalendarDayOut, refusals
 from domain.models import Role
 from repository import calendar as calendar_repo
 
-router = APIRouter(prefix="/api/v1/admin/calendar", tags=["admin"])
+router = APIRouter(
+    prefix="/api/v1/admin/calendar", tags=["admin"], responses=refusals(401, 403, 422)
+)
 Admin = Annotated[Staff, Depends(require_role(Role.ADMIN))]
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -90,11 +93,11 @@ async def list_calendar(
     pool: Pool,
     _: Admin,
     year: Annotated[int | None, Query(ge=FIRST_YEAR, le=LAST_YEAR)] = None,
-) -> list[dict[str, Any]]:
+) -> list[CalendarDayOut]:
     """The overrides, in day order; chinesecalendar's own days are not listed."""
     async with pool.acquire() as conn:
         rows = await calendar_repo.list_days(conn, year=year)
-    return [dict(r) for r in rows]
+    return [CalendarDayOut.model_validate(dict(r)) for r in rows]
 
 
 @router.put("")
@@ -114,7 +117,7 @@ async def set_calendar(
     return CalendarChanged(changed=changed, cases_notified=told, cases_unreached=unreached)
 
 
-@router.delete("", responses={404: {}})
+@router.delete("", responses=refusals(404))
 async def remove_from_calendar(
     body: CalendarRemove, pool: Pool, temporal: Temporal, staff: Admin
 ) -> CalendarChanged:

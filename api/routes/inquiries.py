@@ -3,35 +3,57 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import JSONResponse
-from temporalio.client import Client
-from temporalio.service import RPCError, RPCStatusCode
 
-from api import views
-from api.deps import AppSettings, CurrentStaff, IntakeClient, Pool, Staff, Temporal, intake_caller
+from api.deps import (
+    AppSettings,
+    CurrentStaff,
+    IntakeChecks,
+    IntakeClient,
+    Pool,
+    Staff,
+    Temporal,
+    intake_caller,
+)
 from api.errors import ApiError
-from api.intake import file_inquiry
 from api.replies import submit_reply
-from api.schemas import InquiryCreate, InquiryCreated, Page, ReplyAccepted, ReplyIn
+from api.schemas import (
+    InquiryCreate,
+    InquiryCreated,
+    InquiryDetail,
+    Page,
+    ReplyAccepted,
+    ReplyIn,
+    refusals,
+)
 from domain.case import CaseStatus
-from domain.ids import case_workflow_id
 from domain.models import Role
-from repository import cases as case_repo
 from repository import inquiries as repo
+from service import inquiries as reads
+from service.intake import file_inquiry
 
 router = APIRouter(prefix="/api/v1/inquiries", tags=["inquiries"])
 
 
-@router.post("", status_code=201, responses={200: {"model": InquiryCreated}})
+@router.post(
+    "",
+    status_code=201,
+    response_model=InquiryCreated,
+    responses={
+        200: {"model": InquiryCreated, "description": "a repeat: the inquiry filed before"},
+        **refusals(400, 401, 403, 409, 422, 503),
+    },
+)
 async def create_inquiry(
     body: InquiryCreate,
     pool: Pool,
     temporal: Temporal,
     settings: AppSettings,
+    checks: IntakeChecks,
     caller: Annotated[IntakeClient | Staff, Depends(intake_caller)],
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> JSONResponse:
@@ -39,6 +61,7 @@ async def create_inquiry(
     filed = await file_inquiry(
         pool,
         temporal,
+        checks,
         task_queue=settings.task_queue,
         caller=caller,
         body=body,
@@ -50,7 +73,7 @@ async def create_inquiry(
     return JSONResponse(out.model_dump(mode="json"), status_code=201 if filed.created else 200)
 
 
-@router.get("")
+@router.get("", responses=refusals(401, 403, 422))
 async def list_inquiries(
     pool: Pool,
     staff: CurrentStaff,
@@ -65,64 +88,27 @@ async def list_inquiries(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Page:
     """Supervisors see every inquiry; handlers and unit heads those of their unit."""
-    if staff.unit_bound:
-        if unit is not None and unit != staff.unit_code:
-            raise ApiError(403, "forbidden", "you may list only your own unit's inquiries")
-        unit = staff.unit_code
-    async with pool.acquire() as conn:
-        total, rows = await repo.search_inquiries(
-            conn,
-            status=status.value if status else None,
-            unit=unit,
-            category=category,
-            channel=channel,
-            overdue=overdue,
-            received_from=received_from,
-            received_to=received_to,
-            limit=limit,
-            offset=offset,
-        )
-    return Page(total=total, limit=limit, offset=offset, items=[views.summary(r) for r in rows])
+    return await reads.search(
+        pool,
+        staff,
+        status=status,
+        unit=unit,
+        category=category,
+        channel=channel,
+        overdue=overdue,
+        received_from=received_from,
+        received_to=received_to,
+        limit=limit,
+        offset=offset,
+    )
 
 
-@router.get("/{inquiry_id}")
+@router.get("/{inquiry_id}", responses=refusals(401, 403, 404, 422))
 async def get_inquiry(
     inquiry_id: UUID, pool: Pool, temporal: Temporal, staff: CurrentStaff
-) -> dict[str, Any]:
-    async with pool.acquire() as conn:
-        row = await repo.get_inquiry(conn, inquiry_id=inquiry_id)
-        if row is None:
-            return await _being_recorded(temporal, inquiry_id, staff)
-        if not staff.may_see_unit(row["unit_code"]):
-            raise ApiError(403, "forbidden", "this inquiry belongs to another unit")
-        events = await repo.list_events(conn, inquiry_id=inquiry_id)
-        escalations = await repo.list_escalations(conn, inquiry_id=inquiry_id)
-        feedback = await repo.list_notifications(conn, inquiry_id=inquiry_id, audience="citizen")
-        cohandling = await case_repo.cohandling(conn, inquiry_id=inquiry_id)
-    shown = views.detail(row, events=events, escalations=escalations, feedback=feedback)
-    # 协办 units' input is part of the case.
-    return {**shown, "cohandling": [dict(c) for c in cohandling]}
-
-
-async def _being_recorded(temporal: Client, inquiry_id: UUID, staff: Staff) -> dict[str, Any]:
-    """Filed but not yet recorded (a moment ago, or while no worker runs): the workflow exists,
-    so the inquiry is accepted; Temporal answers this without a worker."""
-    if staff.unit_bound:  # not routed yet, so no unit may claim it
-        raise ApiError(404, "not_found", "no such inquiry")
-    handle = temporal.get_workflow_handle(case_workflow_id(str(inquiry_id)))
-    try:
-        described = await handle.describe()
-    except RPCError as exc:
-        if exc.status == RPCStatusCode.NOT_FOUND:
-            raise ApiError(404, "not_found", "no such inquiry") from exc
-        raise
-    return {
-        "id": str(inquiry_id),
-        "status": CaseStatus.RECEIVED.value,
-        "received_at": described.start_time,
-        "unit": None,
-        "timeline": [],
-    }
+) -> InquiryDetail:
+    """The inquiry, its unit, clocks, escalations, reply, feedback and timeline."""
+    return await reads.detail(pool, temporal, staff, inquiry_id=inquiry_id)
 
 
 @router.post(

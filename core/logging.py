@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
@@ -13,7 +14,7 @@ from domain.privacy import mask_value
 _SAFE_KEYS = frozenset({"level", "timestamp", "logger", "inquiry_id", "workflow_id", "request_id"})
 
 
-def mask_personal_data(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+def mask_personal_data(_: Any, __: str, event: MutableMapping[str, Any]) -> dict[str, Any]:
     """Mask phone numbers, emails and names in every field before any renderer sees them."""
     return {k: v if k in _SAFE_KEYS else mask_value(k, v) for k, v in event.items()}
 

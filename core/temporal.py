@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from temporalio.client import Client
 
-from infra.settings import Settings
+from core.settings import Settings
 
 
 async def connect_temporal(settings: Settings) -> Client:

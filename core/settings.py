@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     jwt_secret: str = PLACEHOLDER_SECRET
     jwt_ttl_minutes: int = 480
     reply_wait_seconds: float = 15.0
+    # How often intake reloads its copy of the intake keys and categories (used while PostgreSQL
+    # is down); an admin change reloads it at once.
+    intake_refresh_seconds: float = 60.0
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     temporal_port: int = 7233

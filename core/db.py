@@ -19,6 +19,18 @@ MIGRATIONS_DIR = Path(
 MIGRATION_LOCK_ID = 7_305_118_822
 
 
+# Failures of reaching PostgreSQL (down, restarting, refusing connections, an unreachable host),
+# as opposed to a statement's own error.
+UNREACHABLE: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    asyncpg.InterfaceError,  # the connection was lost under a statement
+    asyncpg.PostgresConnectionError,
+    asyncpg.OperatorInterventionError,  # shutting down, restarting, backend terminated
+    asyncpg.ObjectNotInPrerequisiteStateError,  # the database is not accepting connections
+)
+
+
 async def _init_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 

@@ -1,0 +1,1 @@
+"""The services under the routes: each holds the typed Temporal calls and repository lookups of one job."""
