@@ -103,13 +103,6 @@ class ReplyIn(BaseModel):
     ]
 
 
-class ReplyAccepted(BaseModel):
-    id: UUID
-    status: str
-    on_time: bool | None = None
-    detail: str
-
-
 class Token(BaseModel):
     access_token: str
     token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret

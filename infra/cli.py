@@ -14,7 +14,6 @@ import structlog
 import uvicorn
 from temporalio.client import Client
 
-from api import reproject
 from api.app import create_app
 from api.routes.calendar import FIRST_YEAR, LAST_YEAR
 from infra import accounts
@@ -24,6 +23,7 @@ from infra.logging import configure_logging
 from infra.settings import Settings, get_settings
 from infra.temporal import connect_temporal
 from repository import calendar as calendar_repo
+from service import reproject
 from worker import build_worker
 
 log = structlog.get_logger(__name__)

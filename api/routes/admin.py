@@ -11,7 +11,6 @@ from pydantic import BaseModel
 
 from api.deps import Pool, Staff, Temporal, require_role
 from api.errors import ApiError
-from api.reproject import notify_policy_change
 from api.schemas import (
     CategoryIn,
     CategoryPatch,
@@ -24,6 +23,7 @@ from api.schemas import (
 from domain.models import Role
 from repository import cases as case_repo
 from repository import directory
+from service.reproject import notify_policy_change
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 Admin = Annotated[Staff, Depends(require_role(Role.ADMIN))]

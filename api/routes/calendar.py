@@ -13,11 +13,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, model_validator
 
-from api import reproject
 from api.deps import Pool, Staff, Temporal, require_role
 from api.errors import ApiError
 from domain.models import Role
 from repository import calendar as calendar_repo
+from service import reproject
 
 router = APIRouter(prefix="/api/v1/admin/calendar", tags=["admin"])
 Admin = Annotated[Staff, Depends(require_role(Role.ADMIN))]

@@ -2,27 +2,40 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Depends, Header, Query, Response
 from fastapi.responses import JSONResponse
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from api import views
-from api.deps import AppSettings, CurrentStaff, IntakeClient, Pool, Staff, Temporal, intake_caller
-from api.errors import ApiError
+from api.case_schemas import ReplyAccepted
+from api.deps import (
+    AppSettings,
+    Cases,
+    CurrentStaff,
+    IntakeClient,
+    Pool,
+    Staff,
+    Temporal,
+    actor_of,
+    intake_caller,
+    require_role,
+)
+from api.errors import ApiError, error_responses
 from api.intake import file_inquiry
-from api.replies import submit_reply
-from api.schemas import InquiryCreate, InquiryCreated, Page, ReplyAccepted, ReplyIn
+from api.schemas import InquiryCreate, InquiryCreated, Page, ReplyIn
 from domain.ids import case_workflow_id
 from domain.models import InquiryStatus, Role
 from repository import cases as case_repo
 from repository import inquiries as repo
 
 router = APIRouter(prefix="/api/v1/inquiries", tags=["inquiries"])
+# Who may reply at all (an auth rule); whether this case takes the reply is the workflow's call.
+Replier = Annotated[Staff, Depends(require_role(Role.HANDLER, Role.UNIT_HEAD))]
 
 
 @router.post("", status_code=201, responses={200: {"model": InquiryCreated}})
@@ -126,45 +139,17 @@ async def _being_recorded(temporal: Client, inquiry_id: UUID, staff: Staff) -> d
 
 @router.post(
     "/{inquiry_id}/reply",
-    responses={202: {"model": ReplyAccepted}, 403: {}, 404: {}, 409: {}},
+    response_model=ReplyAccepted,
+    responses={
+        202: {"model": ReplyAccepted, "description": "queued: recorded when a worker runs"},
+        **error_responses(401, 403, 404, 409, 422),
+    },
 )
 async def reply(
-    inquiry_id: UUID,
-    body: ReplyIn,
-    pool: Pool,
-    temporal: Temporal,
-    settings: AppSettings,
-    staff: CurrentStaff,
-) -> JSONResponse:
+    inquiry_id: UUID, body: ReplyIn, response: Response, cases: Cases, staff: Replier
+) -> ReplyAccepted:
     """The responsible unit's reply; 200 once the citizen's feedback is sent, 202 if queued."""
-    if staff.role not in (Role.HANDLER, Role.UNIT_HEAD):
-        raise ApiError(403, "forbidden", "only the unit's handlers reply")
-    async with pool.acquire() as conn:
-        row = await repo.get_inquiry(conn, inquiry_id=inquiry_id)
-    if row is None:
-        raise ApiError(404, "not_found", "no such inquiry")
-    if row["unit_code"] != staff.unit_code:
-        raise ApiError(403, "wrong_unit", "this inquiry is assigned to another unit")
-    if row["status"] not in (InquiryStatus.DISPATCHED.value, "handling"):
-        raise ApiError(409, "not_awaiting_reply", f"the inquiry is {row['status']}")
-    state = await submit_reply(
-        temporal,
-        inquiry_id=str(inquiry_id),
-        staff=staff,
-        content=body.content,
-        wait=timedelta(seconds=settings.reply_wait_seconds),
-    )
+    state = await cases.reply(inquiry_id, actor_of(staff), body.content)
     if state is None:
-        out = ReplyAccepted(
-            id=inquiry_id, status="reply_queued", detail="taken; it is recorded when a worker runs"
-        )
-        return JSONResponse(out.model_dump(mode="json"), status_code=202)
-    detail = {
-        "in_review": "the draft waits for its reviewer (审核)",
-        "follow_up": "replied; the citizen's feedback is sent, the rating awaited (回访)",
-        "closed": "replied; feedback sent",
-    }.get(state["status"], "replied")
-    out = ReplyAccepted(
-        id=inquiry_id, status=state["status"], on_time=state.get("on_time"), detail=detail
-    )
-    return JSONResponse(out.model_dump(mode="json"), status_code=200)
+        response.status_code = 202
+    return ReplyAccepted.of(inquiry_id, state)
