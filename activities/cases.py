@@ -3,9 +3,7 @@ ladder steps and co-handling. Each is idempotent, so Temporal may retry any of t
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from datetime import date, datetime
-from typing import Any
+from datetime import datetime
 
 import asyncpg
 import structlog
@@ -14,7 +12,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.notify import Transport, deliver
 from domain.agenda import Plan, office_hours, plan_case
-from domain.clock import WorkCalendar
+from domain.clock import WorkCalendar, ledger_to_json
 from domain.ids import case_workflow_id
 from domain.models import InquiryInput
 from domain.policy import STEP_LEVEL, CasePolicy, Step
@@ -79,16 +77,6 @@ def policy_from_row(row: asyncpg.Record) -> CasePolicy:
         office_end=row["office_end"].strftime("%H:%M"),
         urgent=row["urgent"],
     )
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_jsonable(v) for v in value]
-    return value
 
 
 class CaseActivities:
@@ -165,7 +153,7 @@ class CaseActivities:
                 inquiry_id=request.inquiry_id,
                 cycle=state.cycle,
                 clocks={
-                    target: (_jsonable(asdict(ledger)), due, d.provisional)
+                    target: (ledger_to_json(ledger), due, d.provisional)
                     for target, (ledger, due) in stored.items()
                     if ledger is not None
                 },
@@ -260,9 +248,7 @@ class CaseActivities:
                 await inquiry_repo.raise_escalation(
                     conn, inquiry_id=fired.inquiry_id, level=fired.level, overdue=fired.overdue
                 )
-                code = await conn.fetchval(
-                    "SELECT tracking_code FROM inquiries WHERE id = $1::uuid", fired.inquiry_id
-                )
+                code = await inquiry_repo.tracking_code(conn, inquiry_id=fired.inquiry_id)
                 # One notice for everything due at once, to the highest audience concerned:
                 # a catch-up or re-projection never sends a storm of separate breaches.
                 lines = []
@@ -304,10 +290,8 @@ class CaseActivities:
         self, conn: Conn, inquiry_id: str, key: str, notice: Notice, at: datetime
     ) -> asyncpg.Record:
         if notice.audience == "citizen":
-            row = await conn.fetchrow(
-                "SELECT citizen_phone, citizen_email FROM inquiries WHERE id = $1::uuid",
-                inquiry_id,
-            )
+            row = await inquiry_repo.citizen_contact(conn, inquiry_id=inquiry_id)
+            assert row is not None, "a notice to the citizen of a case that is recorded"
             channel, recipient = (
                 ("sms", row["citizen_phone"])
                 if row["citizen_phone"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated, Any, cast
 
 import asyncpg
@@ -14,8 +15,10 @@ from temporalio.client import Client
 from api.errors import ApiError
 from api.security import hash_intake_key, read_token
 from core.settings import Settings
+from domain.case import Actor
 from domain.models import UNIT_BOUND_ROLES, Role
 from repository import directory
+from service.cases import CaseService
 from service.intake_directory import IntakeClient as IntakeClient  # re-exported for routes
 from service.intake_directory import IntakeDirectory
 
@@ -113,3 +116,15 @@ async def intake_caller(
 
 
 CurrentStaff = Annotated[Staff, Depends(current_staff)]
+
+
+def actor_of(staff: Staff) -> Actor:
+    """The caller as the case rules see them."""
+    return Actor(username=staff.username, role=staff.role.value, unit_code=staff.unit_code)
+
+
+def get_case_service(pool: Pool, temporal: Temporal, settings: AppSettings) -> CaseService:
+    return CaseService(temporal, pool, reply_wait=timedelta(seconds=settings.reply_wait_seconds))
+
+
+Cases = Annotated[CaseService, Depends(get_case_service)]

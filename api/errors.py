@@ -8,19 +8,45 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from service.errors import ServiceError
 
 log = structlog.get_logger(__name__)
 
 
-class ApiError(Exception):
-    """A refusal the client can act on."""
+class ApiError(ServiceError):
+    """A refusal the client can act on, raised by the HTTP layer itself (auth, input)."""
 
     def __init__(
         self, status: int, code: str, message: str, *, headers: dict[str, str] | None = None
     ) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.headers = status, code, message, headers
+        super().__init__(status, code, message)
+        self.headers = headers
+
+
+class ErrorOut(BaseModel):
+    """Every 4xx/5xx body: a stable code to act on and a message to read."""
+
+    code: str
+    message: str
+
+
+_MEANING = {
+    400: "malformed request",
+    401: "not signed in",
+    403: "not allowed for this caller or unit",
+    404: "no such inquiry",
+    409: "refused in the case's current state (nothing changed)",
+    422: "invalid input (nothing changed)",
+    503: "no worker answered in time (nothing changed)",
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The `responses` of an operation: each error status it gives, with the error body."""
+    return {s: {"model": ErrorOut, "description": _MEANING.get(s, "error")} for s in statuses}
 
 
 def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
@@ -35,10 +61,11 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
+    @app.exception_handler(ServiceError)
+    async def _refused(_: Request, exc: ServiceError) -> JSONResponse:
+        headers = exc.headers if isinstance(exc, ApiError) else None
         return JSONResponse(
-            error_body(exc.code, exc.message), status_code=exc.status, headers=exc.headers
+            error_body(exc.code, exc.message), status_code=exc.status, headers=headers
         )
 
     @app.exception_handler(RequestValidationError)

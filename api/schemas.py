@@ -17,6 +17,7 @@ from pydantic import (
     model_validator,
 )
 
+from api.errors import ErrorOut
 from domain.models import Channel
 
 MAX_CONTENT = 10_000
@@ -87,18 +88,6 @@ class InquiryCreate(BaseModel):
         ]
         | None
     ) = Field(default=None, description="现场解答: the operator's answer given while filing.")
-
-
-class ErrorBody(BaseModel):
-    """Every 4xx and 5xx answer: a stable code and a human message."""
-
-    code: str
-    message: str
-
-
-def refusals(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """The `responses` of an operation for the error statuses it answers with."""
-    return {status: {"model": ErrorBody} for status in statuses}
 
 
 class InquiryCreated(BaseModel):
@@ -198,13 +187,6 @@ class ReplyIn(BaseModel):
     content: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_CONTENT)
     ]
-
-
-class ReplyAccepted(BaseModel):
-    id: UUID
-    status: str
-    on_time: bool | None = None
-    detail: str
 
 
 class Token(BaseModel):
@@ -452,5 +434,5 @@ class Ready(BaseModel):
     status: Literal["ready"] = "ready"
 
 
-class NotReady(ErrorBody):
+class NotReady(ErrorOut):
     failing: list[Literal["postgresql", "temporal"]]

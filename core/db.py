@@ -25,6 +25,7 @@ UNREACHABLE: tuple[type[BaseException], ...] = (
     OSError,
     TimeoutError,
     asyncpg.InterfaceError,  # the connection was lost under a statement
+    asyncpg.InternalClientError,  # a connection left mid-statement by a lost backend
     asyncpg.PostgresConnectionError,
     asyncpg.OperatorInterventionError,  # shutting down, restarting, backend terminated
     asyncpg.ObjectNotInPrerequisiteStateError,  # the database is not accepting connections

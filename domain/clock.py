@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from typing import Any
 
 from domain.calendar import (
     CHINA_TZ,
@@ -260,6 +261,49 @@ def restart(ledger: ClockLedger, at: datetime) -> ClockLedger:
         budget=ledger.budget,
         started_at=at,
         segments=[],
+    )
+
+
+# --- the stored form: one serializer and its inverse ------------------------------------------
+
+
+def ledger_to_json(ledger: ClockLedger) -> dict[str, Any]:
+    """The ledger as JSON-ready data (times as ISO 8601), the form stored in sla_clocks."""
+    return {
+        "target": ledger.target,
+        "unit": ledger.unit,
+        "budget": ledger.budget,
+        "started_at": ledger.started_at.isoformat(),
+        "segments": [
+            {
+                "kind": s.kind,
+                "start": s.start.isoformat(),
+                "end": s.end.isoformat() if s.end is not None else None,
+                "amount": s.amount,
+                "reason": s.reason,
+            }
+            for s in ledger.segments
+        ],
+    }
+
+
+def ledger_from_json(data: Mapping[str, Any]) -> ClockLedger:
+    """The ledger back from its stored form; fields added later take their defaults."""
+    return ClockLedger(
+        target=str(data["target"]),
+        unit=str(data["unit"]),
+        budget=float(data["budget"]),
+        started_at=datetime.fromisoformat(data["started_at"]),
+        segments=[
+            Segment(
+                kind=str(s["kind"]),
+                start=datetime.fromisoformat(s["start"]),
+                end=datetime.fromisoformat(s["end"]) if s.get("end") else None,
+                amount=float(s.get("amount", 0.0)),
+                reason=str(s.get("reason", "")),
+            )
+            for s in data.get("segments", [])
+        ],
     )
 
 

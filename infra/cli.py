@@ -14,7 +14,6 @@ import structlog
 import uvicorn
 from temporalio.client import Client
 
-from api import reproject
 from api.app import create_app
 from api.routes.calendar import FIRST_YEAR, LAST_YEAR
 from core.db import create_pool, migrate
@@ -24,6 +23,7 @@ from core.temporal import connect_temporal
 from infra import accounts
 from infra.embedded import EmbeddedPostgres, TemporalDevServer, port_free
 from repository import calendar as calendar_repo
+from service import reproject
 from worker import build_worker
 
 log = structlog.get_logger(__name__)

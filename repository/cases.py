@@ -217,7 +217,7 @@ async def set_priority_override(
 ) -> asyncpg.Record:
     """Insert or replace the overrides of one (category, priority); None clears a field."""
     values = [fields.get(name) for name in PRIORITY_FIELDS]
-    return await conn.fetchrow(
+    row = await conn.fetchrow(
         f"""
         INSERT INTO category_priorities (category, priority, {", ".join(PRIORITY_FIELDS)})
         VALUES ($1, $2, $3, $4, $5, $6)
@@ -229,3 +229,20 @@ async def set_priority_override(
         priority,
         *values,
     )
+    assert row is not None, "an upsert with RETURNING answers a row"
+    return row
+
+
+async def unit_is_active(conn: Conn, *, code: str) -> bool:
+    """Whether a case may be sent to this unit: it exists and is active."""
+    return bool(await conn.fetchval("SELECT 1 FROM units WHERE code = $1 AND active", code))
+
+
+async def open_case_workflow_ids_of_category(conn: Conn, *, category: str) -> list[str]:
+    """Workflow ids of a category's open cases whose workflow re-projects (v2 on)."""
+    rows = await conn.fetch(
+        "SELECT workflow_id FROM inquiries"
+        " WHERE category = $1 AND closed_at IS NULL AND workflow_version >= 2",
+        category,
+    )
+    return [r["workflow_id"] for r in rows]

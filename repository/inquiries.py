@@ -166,7 +166,9 @@ async def queue_notification(
         body,
         created_at,
     )
-    return await conn.fetchrow("SELECT * FROM notifications WHERE dedupe_key = $1", dedupe_key)
+    row = await conn.fetchrow("SELECT * FROM notifications WHERE dedupe_key = $1", dedupe_key)
+    assert row is not None, "inserted or already there, in this transaction"
+    return row
 
 
 async def mark_notification_sent(conn: Conn, *, notification_id: int) -> None:
@@ -291,4 +293,19 @@ async def overdue_inquiries(
         unit,
         limit,
         offset,
+    )
+
+
+async def tracking_code(conn: Conn, *, inquiry_id: str) -> str | None:
+    """The citizen's tracking code of a case, for the texts that name it."""
+    code: str | None = await conn.fetchval(
+        "SELECT tracking_code FROM inquiries WHERE id = $1::uuid", inquiry_id
+    )
+    return code
+
+
+async def citizen_contact(conn: Conn, *, inquiry_id: str) -> asyncpg.Record | None:
+    """The citizen's phone and email (either may be missing), for a notice to the citizen."""
+    return await conn.fetchrow(
+        "SELECT citizen_phone, citizen_email FROM inquiries WHERE id = $1::uuid", inquiry_id
     )

@@ -1,1 +1,2 @@
-"""The services under the routes: each holds the typed Temporal calls and repository lookups of one job."""
+"""The services under the routes: typed Temporal calls, the one mapping of refusals to HTTP
+answers, and the repository lookups of each job (cases, intake, reads)."""

@@ -45,6 +45,8 @@ async def with_db(pool: asyncpg.Pool, work: Callable[[Conn], Awaitable[T]]) -> T
         async with asyncio.timeout(DB_WAIT), pool.acquire() as conn:
             return await work(conn)
     except UNREACHABLE as exc:
+        # Connections opened before an outage are dead: the pool opens new ones next time.
+        await pool.expire_connections()
         raise DatabaseUnavailable(type(exc).__name__) from exc
 
 

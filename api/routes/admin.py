@@ -11,8 +11,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
 from api.deps import IntakeChecks, Pool, Staff, Temporal, require_role
-from api.errors import ApiError
-from api.reproject import notify_policy_change
+from api.errors import ApiError, error_responses
 from api.schemas import (
     CategoryChanged,
     CategoryIn,
@@ -27,17 +26,17 @@ from api.schemas import (
     UnitIn,
     UnitOut,
     UnitPatch,
-    refusals,
 )
 from domain.models import Role
 from repository import cases as case_repo
 from repository import directory
+from service.reproject import notify_policy_change
 
-router = APIRouter(prefix="/api/v1/admin", tags=["admin"], responses=refusals(401, 403))
+router = APIRouter(prefix="/api/v1/admin", tags=["admin"], responses=error_responses(401, 403))
 Admin = Annotated[Staff, Depends(require_role(Role.ADMIN))]
 Out = TypeVar("Out", bound=BaseModel)
 # Writes refuse duplicates (409) and unknown references or out-of-range values (422).
-WRITE_REFUSALS = refusals(409, 422)
+WRITE_REFUSALS = error_responses(409, 422)
 
 
 def _out(row: asyncpg.Record) -> dict[str, Any]:
@@ -109,7 +108,7 @@ async def create_unit(body: UnitIn, pool: Pool, _: Admin) -> UnitOut:
     return await _create(pool, "units", body, UnitOut)
 
 
-@router.patch("/units/{code}", responses={**WRITE_REFUSALS, **refusals(404)})
+@router.patch("/units/{code}", responses={**WRITE_REFUSALS, **error_responses(404)})
 async def change_unit(code: str, body: UnitPatch, pool: Pool, _: Admin) -> UnitOut:
     return await _patch(pool, "units", code, body, UnitOut)
 
@@ -128,7 +127,7 @@ async def create_category(
     return created
 
 
-@router.patch("/categories/{code}", responses={**WRITE_REFUSALS, **refusals(404)})
+@router.patch("/categories/{code}", responses={**WRITE_REFUSALS, **error_responses(404)})
 async def change_category(
     code: str,
     body: CategoryPatch,
@@ -154,7 +153,7 @@ async def create_rule(body: RuleIn, pool: Pool, _: Admin) -> RuleOut:
     return await _create(pool, "routing_rules", body, RuleOut)
 
 
-@router.patch("/routing-rules/{rule_id}", responses={**WRITE_REFUSALS, **refusals(404)})
+@router.patch("/routing-rules/{rule_id}", responses={**WRITE_REFUSALS, **error_responses(404)})
 async def change_rule(rule_id: int, body: RulePatch, pool: Pool, _: Admin) -> RuleOut:
     return await _patch(pool, "routing_rules", rule_id, body, RuleOut)
 
@@ -167,7 +166,7 @@ async def list_priority_targets(code: str, pool: Pool, _: Admin) -> list[Priorit
 
 
 @router.put(
-    "/categories/{code}/priorities/{priority}", responses={**WRITE_REFUSALS, **refusals(404)}
+    "/categories/{code}/priorities/{priority}", responses={**WRITE_REFUSALS, **error_responses(404)}
 )
 async def set_priority_targets(
     code: str,

@@ -9,15 +9,15 @@ from fastapi import APIRouter, Depends
 from fastapi.security import OAuth2PasswordRequestForm
 
 from api.deps import AppSettings, Pool
-from api.errors import ApiError
-from api.schemas import Token, refusals
+from api.errors import ApiError, error_responses
+from api.schemas import Token
 from api.security import DUMMY_HASH, issue_token, verify_password
 from repository import directory
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 
-@router.post("/token", responses=refusals(401, 422))
+@router.post("/token", responses=error_responses(401, 422))
 async def token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()], pool: Pool, settings: AppSettings
 ) -> Token:

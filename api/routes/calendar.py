@@ -13,15 +13,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, model_validator
 
-from api import reproject
 from api.deps import Pool, Staff, Temporal, require_role
-from api.errors import ApiError
-from api.schemas import CalendarDayOut, refusals
+from api.errors import ApiError, error_responses
+from api.schemas import CalendarDayOut
 from domain.models import Role
 from repository import calendar as calendar_repo
+from service import reproject
 
 router = APIRouter(
-    prefix="/api/v1/admin/calendar", tags=["admin"], responses=refusals(401, 403, 422)
+    prefix="/api/v1/admin/calendar", tags=["admin"], responses=error_responses(401, 403, 422)
 )
 Admin = Annotated[Staff, Depends(require_role(Role.ADMIN))]
 
@@ -117,7 +117,7 @@ async def set_calendar(
     return CalendarChanged(changed=changed, cases_notified=told, cases_unreached=unreached)
 
 
-@router.delete("", responses=refusals(404))
+@router.delete("", responses=error_responses(404))
 async def remove_from_calendar(
     body: CalendarRemove, pool: Pool, temporal: Temporal, staff: Admin
 ) -> CalendarChanged:

@@ -1,16 +1,19 @@
-"""The closed loop through HTTP: each staff action, the SLA explanation and the timeline."""
+"""The closed loop through HTTP: each staff action, the SLA explanation and the timeline.
+
+Each route parses, calls the case service and answers with a declared model; the case workflow's
+validators decide whether an action is allowed (refusals: 403, 409, 422 with a code).
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated
 from uuid import UUID
 
-import asyncpg
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
-from api.actions import case_action, run_update
 from api.case_schemas import (
+    CaseOut,
+    CoHandlerInputOut,
     CoHandlersIn,
     CoInputIn,
     DecisionIn,
@@ -23,353 +26,145 @@ from api.case_schemas import (
     ReturnDecisionIn,
     ReturnIn,
     ReviewIn,
+    SlaOut,
     SupplementIn,
+    TimelineOut,
     TransferIn,
 )
-from api.deps import CurrentStaff, Pool, Staff, Temporal
-from api.errors import ApiError
+from api.deps import Cases, CurrentStaff, Staff, actor_of, require_role
+from api.errors import error_responses
 from domain import case as c
-from domain.calendar import OfficeHours
-from domain.clock import ClockLedger, Segment, WorkCalendar, project
-from domain.ids import cohandling_workflow_id
 from domain.models import Role
-from domain.transition import CoHandlingAnswer
-from repository import calendar as calendar_repo
-from repository import cases as case_repo
-from repository import inquiries as repo
 
 router = APIRouter(prefix="/api/v1/inquiries", tags=["cases"])
 
-
-def actor(staff: Staff) -> c.Actor:
-    return c.Actor(username=staff.username, role=staff.role.value, unit_code=staff.unit_code)
-
-
-async def _open_case(
-    pool: asyncpg.Pool, inquiry_id: UUID, staff: Staff | None = None
-) -> asyncpg.Record:
-    async with pool.acquire() as conn:
-        row = await repo.get_inquiry(conn, inquiry_id=inquiry_id)
-    if row is None:
-        raise ApiError(404, "not_found", "no such inquiry")
-    if row["workflow_version"] < 2:
-        raise ApiError(409, "first_version_case", "this case runs the first version: reply only")
-    return row
+ACTION = error_responses(401, 403, 404, 409, 422, 503)
+READ = error_responses(401, 403, 404)
+# Who records what a citizen said by phone: an auth rule on the endpoint, not a case rule.
+Operator = Annotated[Staff, Depends(require_role(Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN))]
 
 
-async def _unit_exists(pool: asyncpg.Pool, code: str) -> None:
-    async with pool.acquire() as conn:
-        if not await conn.fetchval("SELECT 1 FROM units WHERE code = $1 AND active", code):
-            raise ApiError(422, "unknown_unit", f"there is no active unit {code!r}")
-
-
-async def _act(
-    pool: Pool, temporal: Temporal, inquiry_id: UUID, update: str, arg: Any
-) -> dict[str, Any]:
-    await _open_case(pool, inquiry_id)
-    return await case_action(temporal, str(inquiry_id), update, arg)
-
-
-@router.post("/{inquiry_id}/acknowledge")
-async def acknowledge(
-    inquiry_id: UUID, _: Empty, pool: Pool, temporal: Temporal, staff: CurrentStaff
-) -> dict[str, Any]:
+@router.post("/{inquiry_id}/acknowledge", response_model=CaseOut, responses=ACTION)
+async def acknowledge(inquiry_id: UUID, _: Empty, cases: Cases, staff: CurrentStaff) -> CaseOut:
     """签收: the unit signs for the case (its clock started at dispatch)."""
-    return await _act(pool, temporal, inquiry_id, "acknowledge", c.Acknowledge(actor(staff)))
+    state = await cases.acknowledge(inquiry_id, c.Acknowledge(actor_of(staff)))
+    return CaseOut.of(inquiry_id, state)
 
 
-@router.post("/{inquiry_id}/return")
+@router.post("/{inquiry_id}/return", response_model=CaseOut, responses=ACTION)
 async def return_case(
-    inquiry_id: UUID, body: ReturnIn, pool: Pool, temporal: Temporal, staff: CurrentStaff
-) -> dict[str, Any]:
+    inquiry_id: UUID, body: ReturnIn, cases: Cases, staff: CurrentStaff
+) -> CaseOut:
     """退单: a mis-dispatched case goes back to the office with a reason code."""
-    return await _act(
-        pool,
-        temporal,
-        inquiry_id,
-        "return_case",
-        c.ReturnCase(actor(staff), body.reason_code, body.note),
-    )
+    return CaseOut.of(inquiry_id, await cases.return_case(inquiry_id, body.action(actor_of(staff))))
 
 
-@router.post("/{inquiry_id}/return-decision")
+@router.post("/{inquiry_id}/return-decision", response_model=CaseOut, responses=ACTION)
 async def decide_return(
-    inquiry_id: UUID, body: ReturnDecisionIn, pool: Pool, temporal: Temporal, staff: CurrentStaff
-) -> dict[str, Any]:
+    inquiry_id: UUID, body: ReturnDecisionIn, cases: Cases, staff: CurrentStaff
+) -> CaseOut:
     """改派 to another unit (accept) or send back to the unit that returned it (refuse)."""
-    if body.accept and body.new_unit:
-        await _unit_exists(pool, body.new_unit)
-    return await _act(
-        pool,
-        temporal,
-        inquiry_id,
-        "decide_return",
-        c.ReturnDecision(actor(staff), body.accept, body.new_unit, body.note),
-    )
+    state = await cases.decide_return(inquiry_id, body.action(actor_of(staff)))
+    return CaseOut.of(inquiry_id, state)
 
 
-@router.post("/{inquiry_id}/transfer")
+@router.post("/{inquiry_id}/transfer", response_model=CaseOut, responses=ACTION)
 async def transfer(
-    inquiry_id: UUID, body: TransferIn, pool: Pool, temporal: Temporal, staff: CurrentStaff
-) -> dict[str, Any]:
+    inquiry_id: UUID, body: TransferIn, cases: Cases, staff: CurrentStaff
+) -> CaseOut:
     """转办: the office or a supervisor moves the case; the reply clock keeps running."""
-    await _unit_exists(pool, body.new_unit)
-    return await _act(
-        pool, temporal, inquiry_id, "transfer", c.Transfer(actor(staff), body.new_unit, body.reason)
-    )
+    return CaseOut.of(inquiry_id, await cases.transfer(inquiry_id, body.action(actor_of(staff))))
 
 
-@router.post("/{inquiry_id}/extension")
+@router.post("/{inquiry_id}/extension", response_model=CaseOut, responses=ACTION)
 async def request_extension(
-    inquiry_id: UUID, body: ExtensionIn, pool: Pool, temporal: Temporal, staff: CurrentStaff
-) -> dict[str, Any]:
+    inquiry_id: UUID, body: ExtensionIn, cases: Cases, staff: CurrentStaff
+) -> CaseOut:
     """延期: asked with reason and legal basis before the policy's notice period."""
-    return await _act(
-        pool,
-        temporal,
-        inquiry_id,
-        "request_extension",
-        c.ExtensionRequest(actor(staff), body.amount, body.reason, body.legal_basis),
-    )
+    state = await cases.request_extension(inquiry_id, body.action(actor_of(staff)))
+    return CaseOut.of(inquiry_id, state)
 
 
-@router.post("/{inquiry_id}/extension-decision")
+@router.post("/{inquiry_id}/extension-decision", response_model=CaseOut, responses=ACTION)
 async def decide_extension(
-    inquiry_id: UUID, body: DecisionIn, pool: Pool, temporal: Temporal, staff: CurrentStaff
-) -> dict[str, Any]:
-    return await _act(
-        pool,
-        temporal,
-        inquiry_id,
-        "decide_extension",
-        c.ExtensionDecision(actor(staff), body.approve, body.note),
-    )
+    inquiry_id: UUID, body: DecisionIn, cases: Cases, staff: CurrentStaff
+) -> CaseOut:
+    """延期: a supervisor approves (the reply clock gets the amount) or refuses."""
+    state = await cases.decide_extension(inquiry_id, body.action(actor_of(staff)))
+    return CaseOut.of(inquiry_id, state)
 
 
-@router.post("/{inquiry_id}/info-request")
+@router.post("/{inquiry_id}/info-request", response_model=CaseOut, responses=ACTION)
 async def request_info(
-    inquiry_id: UUID, body: InfoRequestIn, pool: Pool, temporal: Temporal, staff: CurrentStaff
-) -> dict[str, Any]:
+    inquiry_id: UUID, body: InfoRequestIn, cases: Cases, staff: CurrentStaff
+) -> CaseOut:
     """补正: ask the citizen for more; the reply clock pauses until the answer."""
-    return await _act(
-        pool, temporal, inquiry_id, "request_info", c.InfoRequest(actor(staff), body.question)
-    )
+    state = await cases.request_info(inquiry_id, body.action(actor_of(staff)))
+    return CaseOut.of(inquiry_id, state)
 
 
-@router.post("/{inquiry_id}/supplement")
+@router.post("/{inquiry_id}/supplement", response_model=CaseOut, responses=ACTION)
 async def supplement(
-    inquiry_id: UUID, body: SupplementIn, pool: Pool, temporal: Temporal, staff: CurrentStaff
-) -> dict[str, Any]:
+    inquiry_id: UUID, body: SupplementIn, cases: Cases, staff: Operator
+) -> CaseOut:
     """An operator records the citizen's answer taken by phone."""
-    _operator(staff)
-    return await _act(
-        pool, temporal, inquiry_id, "supplement", c.Supplement(body.content, by=staff.username)
-    )
+    return CaseOut.of(inquiry_id, await cases.supplement(inquiry_id, body.action(staff.username)))
 
 
-@router.post("/{inquiry_id}/review")
-async def review(
-    inquiry_id: UUID, body: ReviewIn, pool: Pool, temporal: Temporal, staff: CurrentStaff
-) -> dict[str, Any]:
+@router.post("/{inquiry_id}/review", response_model=CaseOut, responses=ACTION)
+async def review(inquiry_id: UUID, body: ReviewIn, cases: Cases, staff: CurrentStaff) -> CaseOut:
     """审核: approve the draft reply (it goes to the citizen) or return it with a comment."""
-    return await _act(
-        pool,
-        temporal,
-        inquiry_id,
-        "review_reply",
-        c.ReviewDecision(actor(staff), body.approve, body.comment),
-    )
+    return CaseOut.of(inquiry_id, await cases.review(inquiry_id, body.action(actor_of(staff))))
 
 
-@router.post("/{inquiry_id}/rating")
-async def rate(
-    inquiry_id: UUID, body: RatingIn, pool: Pool, temporal: Temporal, staff: CurrentStaff
-) -> dict[str, Any]:
+@router.post("/{inquiry_id}/rating", response_model=CaseOut, responses=ACTION)
+async def rate(inquiry_id: UUID, body: RatingIn, cases: Cases, staff: Operator) -> CaseOut:
     """回访: an operator records the citizen's rating from the follow-up call."""
-    _operator(staff)
-    return await _act(
-        pool,
-        temporal,
-        inquiry_id,
-        "rate",
-        c.Rating(body.rating, by=staff.username, comment=body.comment),
-    )
+    return CaseOut.of(inquiry_id, await cases.rate(inquiry_id, body.action(staff.username)))
 
 
-@router.post("/{inquiry_id}/reopen-decision")
+@router.post("/{inquiry_id}/reopen-decision", response_model=CaseOut, responses=ACTION)
 async def decide_reopen(
-    inquiry_id: UUID, body: ReopenIn, pool: Pool, temporal: Temporal, staff: CurrentStaff
-) -> dict[str, Any]:
+    inquiry_id: UUID, body: ReopenIn, cases: Cases, staff: CurrentStaff
+) -> CaseOut:
     """After a second 不满意: a supervisor closes the case or reopens it (重办)."""
-    return await _act(
-        pool,
-        temporal,
-        inquiry_id,
-        "decide_reopen",
-        c.ReopenDecision(actor(staff), body.reopen, body.note),
-    )
+    state = await cases.decide_reopen(inquiry_id, body.action(actor_of(staff)))
+    return CaseOut.of(inquiry_id, state)
 
 
-@router.post("/{inquiry_id}/merge")
-async def merge(
-    inquiry_id: UUID, body: MergeIn, pool: Pool, temporal: Temporal, staff: CurrentStaff
-) -> dict[str, Any]:
+@router.post("/{inquiry_id}/merge", response_model=CaseOut, responses=ACTION)
+async def merge(inquiry_id: UUID, body: MergeIn, cases: Cases, staff: CurrentStaff) -> CaseOut:
     """并单: this case follows an open main case; its citizen gets the main case's answer."""
-    main = UUID(body.main_inquiry_id)
-    if main == inquiry_id:
-        raise ApiError(422, "invalid", "a case cannot be merged into itself")
-    await _open_case(pool, main)
-    own = await _open_case(pool, inquiry_id)
-    me = actor(staff)
-    if me.role not in (Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN):
-        raise ApiError(403, "forbidden", "operators and supervisors merge cases")
-    # Checked before the main case is told, so a refused merge leaves no follower behind.
-    if own["status"] not in ("dispatched", "handling", "returned"):
-        raise ApiError(409, "wrong_state", f"the case is {own['status']}; only open cases merge")
-    async with pool.acquire() as conn:
-        if await conn.fetchval("SELECT 1 FROM inquiries WHERE merged_into = $1", inquiry_id):
-            raise ApiError(409, "wrong_state", "other cases follow this one; merge them into it")
-    await case_action(temporal, str(main), "attach_merged", c.AttachMerged(me, str(inquiry_id)))
-    return await case_action(temporal, str(inquiry_id), "merge_into", c.MergeRequest(me, str(main)))
+    return CaseOut.of(inquiry_id, await cases.merge(inquiry_id, body.action(actor_of(staff))))
 
 
-@router.post("/{inquiry_id}/cohandlers")
+@router.post("/{inquiry_id}/cohandlers", response_model=CaseOut, responses=ACTION)
 async def assign_cohandlers(
-    inquiry_id: UUID, body: CoHandlersIn, pool: Pool, temporal: Temporal, staff: CurrentStaff
-) -> dict[str, Any]:
+    inquiry_id: UUID, body: CoHandlersIn, cases: Cases, staff: CurrentStaff
+) -> CaseOut:
     """主办/协办: co-handling units, each with its own task and deadline."""
-    for unit in body.units:
-        await _unit_exists(pool, unit)
-    return await _act(
-        pool,
-        temporal,
-        inquiry_id,
-        "assign_cohandlers",
-        c.CoHandlerAssignment(actor(staff), list(dict.fromkeys(body.units)), body.within),
-    )
+    state = await cases.assign_cohandlers(inquiry_id, body.action(actor_of(staff)))
+    return CaseOut.of(inquiry_id, state)
 
 
-@router.post("/{inquiry_id}/cohandlers/{unit}/input")
+@router.post(
+    "/{inquiry_id}/cohandlers/{unit}/input", response_model=CoHandlerInputOut, responses=ACTION
+)
 async def cohandler_input(
-    inquiry_id: UUID,
-    unit: str,
-    body: CoInputIn,
-    pool: Pool,
-    temporal: Temporal,
-    staff: CurrentStaff,
-) -> dict[str, Any]:
+    inquiry_id: UUID, unit: str, body: CoInputIn, cases: Cases, staff: CurrentStaff
+) -> CoHandlerInputOut:
     """A co-handling unit's answer; the lead replies once every co-handler answered or was escalated."""
-    await _open_case(pool, inquiry_id)
-    await run_update(
-        temporal,
-        workflow_id=cohandling_workflow_id(str(inquiry_id), unit),
-        update="submit_input",
-        arg=CoHandlingAnswer(actor(staff), body.content),
-        result_type=str,
-    )
-    return {"id": str(inquiry_id), "unit": unit, "status": "answered"}
+    status = await cases.cohandler_input(inquiry_id, unit, body.answer(actor_of(staff)))
+    return CoHandlerInputOut(id=inquiry_id, unit=unit, status=status)
 
 
-@router.get("/{inquiry_id}/timeline")
-async def timeline(inquiry_id: UUID, pool: Pool, staff: CurrentStaff) -> dict[str, Any]:
+@router.get("/{inquiry_id}/timeline", response_model=TimelineOut, responses=READ)
+async def timeline(inquiry_id: UUID, cases: Cases, staff: CurrentStaff) -> TimelineOut:
     """Every transition, append-only: what happened, who did it, when, why, and the clock then."""
-    async with pool.acquire() as conn:
-        row = await repo.get_inquiry(conn, inquiry_id=inquiry_id)
-        if row is None:
-            raise ApiError(404, "not_found", "no such inquiry")
-        if not staff.may_see_unit(row["unit_code"]):
-            raise ApiError(403, "forbidden", "this inquiry belongs to another unit")
-        events = await repo.list_events(conn, inquiry_id=inquiry_id)
-    return {"id": str(inquiry_id), "status": row["status"], "events": [dict(e) for e in events]}
+    return TimelineOut.of(await cases.timeline(inquiry_id, staff))
 
 
-@router.get("/{inquiry_id}/sla")
-async def sla(inquiry_id: UUID, pool: Pool, staff: CurrentStaff) -> dict[str, Any]:
+@router.get("/{inquiry_id}/sla", response_model=SlaOut, responses=READ)
+async def sla(inquiry_id: UUID, cases: Cases, staff: CurrentStaff) -> SlaOut:
     """Each target explained: budget, start, segments, due time, remaining or overdue."""
-    now = datetime.now(UTC)
-    async with pool.acquire() as conn:
-        row = await repo.get_inquiry(conn, inquiry_id=inquiry_id)
-        if row is None:
-            raise ApiError(404, "not_found", "no such inquiry")
-        if not staff.may_see_unit(row["unit_code"]):
-            raise ApiError(403, "forbidden", "this inquiry belongs to another unit")
-        clocks = await case_repo.clocks(conn, inquiry_id=inquiry_id)
-        category = await case_repo.policy_row(conn, category=row["category"])
-        extra = await calendar_repo.overrides(conn)
-    office = (
-        OfficeHours(category["office_start"], category["office_end"]) if category else OfficeHours()
-    )
-    calendar = WorkCalendar(extra=extra, office=office)
-    targets = []
-    for clock in clocks:
-        ledger = _ledger(clock["ledger"])
-        # A target stops counting once its step is done; explain it as of that moment.
-        stopped = _stopped_at(row, clock["target"], clock["active"])
-        at = min(now, stopped) if stopped else now
-        p = project(ledger, calendar, at)
-        targets.append(
-            {
-                "target": clock["target"],
-                "cycle": clock["cycle"],
-                "active": clock["active"],
-                "unit": ledger.unit,
-                "budget": ledger.budget,
-                "extended": p.extended,
-                "total": p.total,
-                "started_at": ledger.started_at,
-                "segments": [
-                    {
-                        "kind": s.kind,
-                        "start": s.start,
-                        "end": s.end,
-                        "amount": s.amount,
-                        "reason": s.reason,
-                    }
-                    for s in ledger.segments
-                ],
-                "due_at": p.due_at,
-                "consumed": round(p.consumed, 4),
-                "remaining": round(p.remaining, 4),
-                "paused": p.paused,
-                "overdue": p.overdue,
-                "stopped_at": stopped,
-                "provisional": p.provisional,
-            }
-        )
-    return {"id": str(inquiry_id), "status": row["status"], "as_of": now, "targets": targets}
-
-
-def _stopped_at(row: asyncpg.Record, target: str, active: bool) -> datetime | None:
-    if target == "acknowledge":
-        return row["acknowledged_at"] or (
-            None if row["status"] == "dispatched" else row["updated_at"]
-        )
-    if target == "reply" and active:
-        return row["replied_at"] if row["status"] in ("follow_up", "closed") else None
-    if target == "follow_up":
-        return row["closed_at"]
-    return None if active else row["updated_at"]
-
-
-def _ledger(data: dict[str, Any]) -> ClockLedger:
-    return ClockLedger(
-        target=data["target"],
-        unit=data["unit"],
-        budget=float(data["budget"]),
-        started_at=datetime.fromisoformat(data["started_at"]),
-        segments=[
-            Segment(
-                kind=s["kind"],
-                start=datetime.fromisoformat(s["start"]),
-                end=datetime.fromisoformat(s["end"]) if s.get("end") else None,
-                amount=float(s.get("amount", 0)),
-                reason=s.get("reason", ""),
-            )
-            for s in data.get("segments", [])
-        ],
-    )
-
-
-def _operator(staff: Staff) -> None:
-    if staff.role not in (Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN):
-        raise ApiError(403, "forbidden", "operators record what citizens say by phone")
+    return SlaOut.of(await cases.sla(inquiry_id, staff))

@@ -2,41 +2,37 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Depends, Header, Query, Response
 from fastapi.responses import JSONResponse
 
+from api.case_schemas import ReplyAccepted
 from api.deps import (
     AppSettings,
+    Cases,
     CurrentStaff,
     IntakeChecks,
     IntakeClient,
     Pool,
     Staff,
     Temporal,
+    actor_of,
     intake_caller,
+    require_role,
 )
-from api.errors import ApiError
-from api.replies import submit_reply
-from api.schemas import (
-    InquiryCreate,
-    InquiryCreated,
-    InquiryDetail,
-    Page,
-    ReplyAccepted,
-    ReplyIn,
-    refusals,
-)
+from api.errors import error_responses
+from api.schemas import InquiryCreate, InquiryCreated, InquiryDetail, Page, ReplyIn
 from domain.case import CaseStatus
 from domain.models import Role
-from repository import inquiries as repo
 from service import inquiries as reads
 from service.intake import file_inquiry
 
 router = APIRouter(prefix="/api/v1/inquiries", tags=["inquiries"])
+# Who may reply at all (an auth rule); whether this case takes the reply is the workflow's call.
+Replier = Annotated[Staff, Depends(require_role(Role.HANDLER, Role.UNIT_HEAD))]
 
 
 @router.post(
@@ -45,7 +41,7 @@ router = APIRouter(prefix="/api/v1/inquiries", tags=["inquiries"])
     response_model=InquiryCreated,
     responses={
         200: {"model": InquiryCreated, "description": "a repeat: the inquiry filed before"},
-        **refusals(400, 401, 403, 409, 422, 503),
+        **error_responses(400, 401, 403, 409, 422, 503),
     },
 )
 async def create_inquiry(
@@ -73,7 +69,7 @@ async def create_inquiry(
     return JSONResponse(out.model_dump(mode="json"), status_code=201 if filed.created else 200)
 
 
-@router.get("", responses=refusals(401, 403, 422))
+@router.get("", responses=error_responses(401, 403, 422))
 async def list_inquiries(
     pool: Pool,
     staff: CurrentStaff,
@@ -103,7 +99,7 @@ async def list_inquiries(
     )
 
 
-@router.get("/{inquiry_id}", responses=refusals(401, 403, 404, 422))
+@router.get("/{inquiry_id}", responses=error_responses(401, 403, 404, 422))
 async def get_inquiry(
     inquiry_id: UUID, pool: Pool, temporal: Temporal, staff: CurrentStaff
 ) -> InquiryDetail:
@@ -113,45 +109,17 @@ async def get_inquiry(
 
 @router.post(
     "/{inquiry_id}/reply",
-    responses={202: {"model": ReplyAccepted}, 403: {}, 404: {}, 409: {}},
+    response_model=ReplyAccepted,
+    responses={
+        202: {"model": ReplyAccepted, "description": "queued: recorded when a worker runs"},
+        **error_responses(401, 403, 404, 409, 422),
+    },
 )
 async def reply(
-    inquiry_id: UUID,
-    body: ReplyIn,
-    pool: Pool,
-    temporal: Temporal,
-    settings: AppSettings,
-    staff: CurrentStaff,
-) -> JSONResponse:
+    inquiry_id: UUID, body: ReplyIn, response: Response, cases: Cases, staff: Replier
+) -> ReplyAccepted:
     """The responsible unit's reply; 200 once the citizen's feedback is sent, 202 if queued."""
-    if staff.role not in (Role.HANDLER, Role.UNIT_HEAD):
-        raise ApiError(403, "forbidden", "only the unit's handlers reply")
-    async with pool.acquire() as conn:
-        row = await repo.get_inquiry(conn, inquiry_id=inquiry_id)
-    if row is None:
-        raise ApiError(404, "not_found", "no such inquiry")
-    if row["unit_code"] != staff.unit_code:
-        raise ApiError(403, "wrong_unit", "this inquiry is assigned to another unit")
-    if row["status"] not in (CaseStatus.DISPATCHED.value, "handling"):
-        raise ApiError(409, "not_awaiting_reply", f"the inquiry is {row['status']}")
-    state = await submit_reply(
-        temporal,
-        inquiry_id=str(inquiry_id),
-        staff=staff,
-        content=body.content,
-        wait=timedelta(seconds=settings.reply_wait_seconds),
-    )
+    state = await cases.reply(inquiry_id, actor_of(staff), body.content)
     if state is None:
-        out = ReplyAccepted(
-            id=inquiry_id, status="reply_queued", detail="taken; it is recorded when a worker runs"
-        )
-        return JSONResponse(out.model_dump(mode="json"), status_code=202)
-    detail = {
-        "in_review": "the draft waits for its reviewer (审核)",
-        "follow_up": "replied; the citizen's feedback is sent, the rating awaited (回访)",
-        "closed": "replied; feedback sent",
-    }.get(state["status"], "replied")
-    out = ReplyAccepted(
-        id=inquiry_id, status=state["status"], on_time=state.get("on_time"), detail=detail
-    )
-    return JSONResponse(out.model_dump(mode="json"), status_code=200)
+        response.status_code = 202
+    return ReplyAccepted.of(inquiry_id, state)

@@ -7,66 +7,45 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from api import views
-from api.actions import case_action
-from api.case_schemas import RatingIn, SupplementIn
-from api.deps import Pool, Temporal
-from api.errors import ApiError
+from api.case_schemas import CitizenActionOut, RatingIn, SupplementIn
+from api.deps import Cases
+from api.errors import error_responses
 from api.schemas import PublicInquiry
-from domain.case import Rating, Supplement
-from repository import inquiries as repo
 
 router = APIRouter(prefix="/api/v1/public", tags=["public"])
 
-
-@router.get("/inquiries/{tracking_code}")
-async def track(tracking_code: Annotated[str, Path(max_length=32)], pool: Pool) -> PublicInquiry:
-    async with pool.acquire() as conn:
-        row = await repo.get_by_tracking_code(conn, code=tracking_code.strip().upper())
-        if row is None:
-            raise ApiError(404, "not_found", "no inquiry has this tracking code")
-        sent = [
-            n["sent_at"]
-            for n in await repo.list_notifications(conn, inquiry_id=row["id"], audience="citizen")
-            if n["sent_at"] is not None and n["kind"] == "feedback"
-        ]
-    return PublicInquiry(**views.public(row, feedback_sent_at=sent[0] if sent else None))
+TrackingCode = Annotated[str, Path(max_length=32)]
+CITIZEN = "citizen"
 
 
-async def _citizens_case(pool: Pool, tracking_code: str) -> str:
-    async with pool.acquire() as conn:
-        row = await repo.get_by_tracking_code(conn, code=tracking_code.strip().upper())
-    if row is None:
-        raise ApiError(404, "not_found", "no inquiry has this tracking code")
-    if row["workflow_version"] < 2:
-        raise ApiError(409, "wrong_state", "this inquiry takes no answers here")
-    return str(row["id"])
+@router.get(
+    "/inquiries/{tracking_code}", response_model=PublicInquiry, responses=error_responses(404)
+)
+async def track(tracking_code: TrackingCode, cases: Cases) -> PublicInquiry:
+    """Status, due time, the reply and when feedback was sent; the contact masked."""
+    seen = await cases.citizen_view(tracking_code)
+    return PublicInquiry(**views.public(seen.row, feedback_sent_at=seen.feedback_sent_at))
 
 
-@router.post("/inquiries/{tracking_code}/supplement")
+@router.post(
+    "/inquiries/{tracking_code}/supplement",
+    response_model=CitizenActionOut,
+    responses=error_responses(404, 409, 422, 503),
+)
 async def supplement(
-    tracking_code: Annotated[str, Path(max_length=32)],
-    body: SupplementIn,
-    pool: Pool,
-    temporal: Temporal,
-) -> dict[str, str]:
+    tracking_code: TrackingCode, body: SupplementIn, cases: Cases
+) -> CitizenActionOut:
     """补正: the citizen answers the unit's question; the reply clock runs again."""
-    inquiry_id = await _citizens_case(pool, tracking_code)
-    state = await case_action(
-        temporal, inquiry_id, "supplement", Supplement(body.content, "citizen")
-    )
-    return {"tracking_code": tracking_code.upper(), "status": state["status"]}
+    state = await cases.citizen_supplement(tracking_code, body.action(CITIZEN))
+    return CitizenActionOut(tracking_code=tracking_code.upper(), status=state.status)
 
 
-@router.post("/inquiries/{tracking_code}/rating")
-async def rate(
-    tracking_code: Annotated[str, Path(max_length=32)],
-    body: RatingIn,
-    pool: Pool,
-    temporal: Temporal,
-) -> dict[str, str]:
+@router.post(
+    "/inquiries/{tracking_code}/rating",
+    response_model=CitizenActionOut,
+    responses=error_responses(404, 409, 422, 503),
+)
+async def rate(tracking_code: TrackingCode, body: RatingIn, cases: Cases) -> CitizenActionOut:
     """回访: the citizen rates the answer (满意 / 基本满意 / 不满意)."""
-    inquiry_id = await _citizens_case(pool, tracking_code)
-    state = await case_action(
-        temporal, inquiry_id, "rate", Rating(body.rating, by="citizen", comment=body.comment)
-    )
-    return {"tracking_code": tracking_code.upper(), "status": state["status"]}
+    state = await cases.citizen_rating(tracking_code, body.action(CITIZEN))
+    return CitizenActionOut(tracking_code=tracking_code.upper(), status=state.status)

@@ -1,38 +1,84 @@
-"""The unit's open tasks and the supervisors' overdue list."""
+"""The unit's open tasks and the supervisors' overdue list (reads of the projection)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel
 
 from api.deps import Pool, Staff, require_role
+from api.errors import error_responses
 from domain.models import Role
 from repository import inquiries as repo
 
 router = APIRouter(prefix="/api/v1", tags=["work"])
 
 
-@router.get("/tasks")
+class TaskOut(BaseModel):
+    task_id: int
+    kind: str  # reply | decision | cohandling | …
+    due_at: datetime | None
+    created_at: datetime
+    inquiry_id: UUID
+    tracking_code: str
+    category: str
+    channel: str
+    content: str
+    address: str | None
+    district: str | None
+    escalation_level: int
+    status: str
+    ack_due_at: datetime | None
+    acknowledged_at: datetime | None
+    paused: bool
+
+
+class TasksOut(BaseModel):
+    unit: str | None
+    items: list[TaskOut]
+
+
+class OverdueOut(BaseModel):
+    id: UUID
+    tracking_code: str
+    category: str
+    channel: str
+    unit_code: str | None
+    status: str
+    reply_due_at: datetime
+    escalation_level: int
+    overdue_seconds: int
+
+
+class OverduePage(BaseModel):
+    limit: int
+    offset: int
+    items: list[OverdueOut]
+
+
+@router.get("/tasks", response_model=TasksOut, responses=error_responses(401, 403))
 async def open_tasks(
     pool: Pool, staff: Annotated[Staff, Depends(require_role(Role.HANDLER, Role.UNIT_HEAD))]
-) -> dict[str, Any]:
+) -> TasksOut:
+    """The open tasks of the caller's unit, soonest due first."""
     async with pool.acquire() as conn:
         rows = await repo.open_tasks(conn, unit_code=staff.unit_code or "")
-    items = [{**dict(r), "inquiry_id": str(r["inquiry_id"])} for r in rows]
-    return {"unit": staff.unit_code, "items": items}
+    return TasksOut(unit=staff.unit_code, items=[TaskOut.model_validate(dict(r)) for r in rows])
 
 
-@router.get("/supervision/overdue")
+@router.get("/supervision/overdue", response_model=OverduePage, responses=error_responses(401, 403))
 async def overdue(
     pool: Pool,
     _: Annotated[Staff, Depends(require_role(Role.SUPERVISOR, Role.ADMIN))],
     unit: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> dict[str, Any]:
+) -> OverduePage:
     """Open inquiries past their reply deadline, most overdue first."""
     async with pool.acquire() as conn:
         rows = await repo.overdue_inquiries(conn, unit=unit, limit=limit, offset=offset)
-    items = [{**dict(r), "id": str(r["id"])} for r in rows]
-    return {"limit": limit, "offset": offset, "items": items}
+    items = [OverdueOut.model_validate(dict(r)) for r in rows]
+    return OverduePage(limit=limit, offset=offset, items=items)

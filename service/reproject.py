@@ -16,10 +16,11 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from domain.models import CalendarChange
 from repository import calendar as calendar_repo
+from repository import cases as case_repo
+from workflows.case import CaseWorkflow
 
 log = structlog.get_logger(__name__)
 
-SIGNAL = "calendar_changed"
 CONCURRENCY = 20
 RPC_TIMEOUT = timedelta(seconds=10)
 # The workflow ended between reading inquiries and signalling it: nothing to re-project.
@@ -53,7 +54,7 @@ async def notify_open_cases(pool: asyncpg.Pool, temporal: Client, change: Calend
                 return
             try:
                 await temporal.get_workflow_handle(workflow_id).signal(
-                    SIGNAL, change, rpc_timeout=RPC_TIMEOUT
+                    CaseWorkflow.calendar_changed, change, rpc_timeout=RPC_TIMEOUT
                 )
             except RPCError as exc:
                 if exc.status in _GONE:
@@ -110,19 +111,15 @@ async def announce(
 async def notify_policy_change(pool: asyncpg.Pool, temporal: Client, *, category: str) -> int:
     """Tell the open v2 cases of a category that its policy changed; returns how many."""
     async with pool.acquire() as conn:
-        rows = await conn.fetch(
-            "SELECT workflow_id FROM inquiries"
-            " WHERE category = $1 AND closed_at IS NULL AND workflow_version >= 2",
-            category,
-        )
+        workflow_ids = await case_repo.open_case_workflow_ids_of_category(conn, category=category)
     told = 0
-    for row in rows:
+    for workflow_id in workflow_ids:
         try:
-            await temporal.get_workflow_handle(row["workflow_id"]).signal(
-                "policy_changed", rpc_timeout=RPC_TIMEOUT
+            await temporal.get_workflow_handle(workflow_id).signal(
+                CaseWorkflow.policy_changed, rpc_timeout=RPC_TIMEOUT
             )
             told += 1
         except RPCError as exc:
             if exc.status not in _GONE:
-                log.warning("policy_signal_failed", workflow_id=row["workflow_id"], error=str(exc))
+                log.warning("policy_signal_failed", workflow_id=workflow_id, error=str(exc))
     return told

@@ -1,0 +1,358 @@
+"""The staff and citizen actions on a case and its reads, for the routes to call.
+
+Each action is a typed update of the case workflow, called by method reference; the workflow's
+validators (domain/case.py) are the authority on whether it is allowed. This module only adds
+what the workflow cannot know: whether the case and the named units exist (PostgreSQL), and
+which workflow version runs the case.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol, TypeVar
+from uuid import UUID
+
+import asyncpg
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.service import RPCError, RPCStatusCode
+from temporalio.workflow import UpdateMethodMultiParam
+
+from domain import case as c
+from domain.calendar import OfficeHours
+from domain.clock import WorkCalendar, ledger_from_json
+from domain.explain import CaseTimes, TargetExplanation, explain, stopped_at
+from domain.ids import case_workflow_id, cohandling_workflow_id
+from domain.models import ReplySubmission
+from domain.transition import CoHandlingAnswer
+from repository import Conn
+from repository import calendar as calendar_repo
+from repository import cases as case_repo
+from repository import inquiries as inquiry_repo
+from service.errors import ServiceError, no_such_case, refused, workflow_answers
+from workflows.case import CaseWorkflow
+from workflows.cohandling import CoHandlingWorkflow
+
+UPDATE_WAIT = timedelta(seconds=30)  # then 503 no_worker: nothing was changed
+_Arg = TypeVar("_Arg")
+_Result = TypeVar("_Result")
+
+
+class Viewer(Protocol):
+    """Who reads a case (api.deps.Staff): unit-bound staff see only their unit's cases."""
+
+    def may_see_unit(self, unit_code: str | None) -> bool: ...
+
+
+@dataclass(frozen=True)
+class CitizenView:
+    row: asyncpg.Record  # shown through api.views.public, which masks and leaves out
+    feedback_sent_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Timeline:
+    id: UUID
+    status: str
+    events: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class SlaTarget:
+    cycle: int  # 重办 starts a new cycle
+    active: bool
+    explained: TargetExplanation
+
+
+@dataclass(frozen=True)
+class SlaReport:
+    id: UUID
+    status: str
+    as_of: datetime
+    targets: list[SlaTarget]
+    note: str | None  # why there is no target to show
+
+
+class CaseService:
+    """Built per request from the app's Temporal client and asyncpg pool."""
+
+    def __init__(
+        self, temporal: Client, pool: asyncpg.Pool, *, reply_wait: timedelta = UPDATE_WAIT
+    ) -> None:
+        self._temporal, self._pool, self._reply_wait = temporal, pool, reply_wait
+
+    # ---- staff actions: one update each ----
+
+    async def acknowledge(self, inquiry_id: UUID, action: c.Acknowledge) -> c.CaseState:
+        """签收."""
+        return await self._act(inquiry_id, CaseWorkflow.acknowledge, action)
+
+    async def return_case(self, inquiry_id: UUID, action: c.ReturnCase) -> c.CaseState:
+        """退单."""
+        return await self._act(inquiry_id, CaseWorkflow.return_case, action)
+
+    async def decide_return(self, inquiry_id: UUID, action: c.ReturnDecision) -> c.CaseState:
+        """改派 (accept) or refuse a return."""
+        if action.accept and action.new_unit:
+            await self._unit_exists(action.new_unit)
+        return await self._act(inquiry_id, CaseWorkflow.decide_return, action)
+
+    async def transfer(self, inquiry_id: UUID, action: c.Transfer) -> c.CaseState:
+        """转办."""
+        await self._unit_exists(action.new_unit)
+        return await self._act(inquiry_id, CaseWorkflow.transfer, action)
+
+    async def request_extension(self, inquiry_id: UUID, action: c.ExtensionRequest) -> c.CaseState:
+        """延期, asked by the unit."""
+        return await self._act(inquiry_id, CaseWorkflow.request_extension, action)
+
+    async def decide_extension(self, inquiry_id: UUID, action: c.ExtensionDecision) -> c.CaseState:
+        """延期, decided by a supervisor."""
+        return await self._act(inquiry_id, CaseWorkflow.decide_extension, action)
+
+    async def request_info(self, inquiry_id: UUID, action: c.InfoRequest) -> c.CaseState:
+        """补正: the reply clock pauses."""
+        return await self._act(inquiry_id, CaseWorkflow.request_info, action)
+
+    async def supplement(self, inquiry_id: UUID, action: c.Supplement) -> c.CaseState:
+        """The citizen's 补正 answer, taken by an operator."""
+        return await self._act(inquiry_id, CaseWorkflow.supplement, action)
+
+    async def review(self, inquiry_id: UUID, action: c.ReviewDecision) -> c.CaseState:
+        """审核 of the draft reply."""
+        return await self._act(inquiry_id, CaseWorkflow.review_reply, action)
+
+    async def rate(self, inquiry_id: UUID, action: c.Rating) -> c.CaseState:
+        """回访 rating, taken by an operator."""
+        return await self._act(inquiry_id, CaseWorkflow.rate, action)
+
+    async def decide_reopen(self, inquiry_id: UUID, action: c.ReopenDecision) -> c.CaseState:
+        """重办 or close, after a second 不满意."""
+        return await self._act(inquiry_id, CaseWorkflow.decide_reopen, action)
+
+    async def assign_cohandlers(
+        self, inquiry_id: UUID, action: c.CoHandlerAssignment
+    ) -> c.CaseState:
+        """主办/协办."""
+        for unit in action.units:
+            await self._unit_exists(unit)
+        return await self._act(inquiry_id, CaseWorkflow.assign_cohandlers, action)
+
+    async def cohandler_input(self, inquiry_id: UUID, unit: str, answer: CoHandlingAnswer) -> str:
+        """A co-handling unit's answer to its own child workflow."""
+        await self._running_case(inquiry_id)
+        handle = self._temporal.get_workflow_handle(cohandling_workflow_id(str(inquiry_id), unit))
+        return await _update(handle, CoHandlingWorkflow.submit_input, answer, UPDATE_WAIT)
+
+    async def merge(self, inquiry_id: UUID, action: c.MergeRequest) -> c.CaseState:
+        """并单: the case follows the main case.
+
+        Two workflows change, so the order matters: the follower's own rule is asked first
+        (the workflow's state, judged by the same check its merge_into validator runs), then
+        the main case records its follower (its validator refuses a main case that is not
+        open), and only then does the follower merge (its validator decides for good). A
+        refused merge therefore leaves no follower recorded on the main case.
+        """
+        main = UUID(action.main_inquiry_id)
+        await self._running_case(main)
+        await self._running_case(inquiry_id)
+        follower = self._case(inquiry_id)
+        with workflow_answers():
+            state = await follower.query(CaseWorkflow.state, rpc_timeout=UPDATE_WAIT)
+        try:
+            c.check_merge(state, action, str(inquiry_id))
+        except c.Refusal as refusal:
+            raise refused(refusal.code, refusal.message) from None
+        attach = c.AttachMerged(action.actor, str(inquiry_id))
+        await _update(self._case(main), CaseWorkflow.attach_merged, attach, UPDATE_WAIT)
+        return await _update(follower, CaseWorkflow.merge_into, action, UPDATE_WAIT)
+
+    async def reply(self, inquiry_id: UUID, actor: c.Actor, content: str) -> c.CaseState | None:
+        """答复: the state after the reply, or None when no worker answered in time and the
+        reply was queued as a signal (stored at once; the workflow checks it when a worker
+        runs). Cases of the first version answer the same update and signal; their state
+        reads as a CaseState through the fields both share (status, on_time, replied_at)."""
+        await self._case_row(inquiry_id)
+        reply = ReplySubmission(
+            reply_id=str(uuid.uuid4()),
+            content=content,
+            replied_by=actor.username,
+            unit_code=actor.unit_code or "",
+            submitted_at=datetime.now(UTC),
+        )
+        handle = self._case(inquiry_id)
+        with workflow_answers():
+            try:
+                return await handle.execute_update(
+                    CaseWorkflow.submit_reply, reply, rpc_timeout=self._reply_wait
+                )
+            except WorkflowUpdateRPCTimeoutOrCancelledError:
+                await handle.signal(CaseWorkflow.reply_queued, reply)
+                return None
+
+    # ---- the citizen, by tracking code ----
+
+    async def citizen_supplement(self, tracking_code: str, action: c.Supplement) -> c.CaseState:
+        """补正: the citizen's answer; the reply clock runs again."""
+        return await self._act(
+            await self._citizens_case(tracking_code), CaseWorkflow.supplement, action
+        )
+
+    async def citizen_rating(self, tracking_code: str, action: c.Rating) -> c.CaseState:
+        """回访: the citizen's rating."""
+        return await self._act(await self._citizens_case(tracking_code), CaseWorkflow.rate, action)
+
+    # ---- reads ----
+
+    async def citizen_view(self, tracking_code: str) -> CitizenView:
+        """The case a citizen looks up by tracking code, and when the answer was sent."""
+        async with self._pool.acquire() as conn:
+            row = await inquiry_repo.get_by_tracking_code(conn, code=tracking_code.strip().upper())
+            if row is None:
+                raise ServiceError(404, "not_found", "no inquiry has this tracking code")
+            notices = await inquiry_repo.list_notifications(
+                conn, inquiry_id=row["id"], audience="citizen"
+            )
+        sent = [n["sent_at"] for n in notices if n["sent_at"] and n["kind"] == "feedback"]
+        return CitizenView(row=row, feedback_sent_at=sent[0] if sent else None)
+
+    async def timeline(self, inquiry_id: UUID, viewer: Viewer) -> Timeline:
+        """Every transition, append-only."""
+        async with self._pool.acquire() as conn:
+            row = await self._visible_row(conn, inquiry_id, viewer)
+            events = await inquiry_repo.list_events(conn, inquiry_id=inquiry_id) if row else []
+        status = row["status"] if row else c.CaseStatus.RECEIVED.value
+        return Timeline(id=inquiry_id, status=status, events=[dict(e) for e in events])
+
+    async def sla(self, inquiry_id: UUID, viewer: Viewer) -> SlaReport:
+        """Each target's clock explained by the domain, as of now or when its step was done."""
+        now = datetime.now(UTC)
+        async with self._pool.acquire() as conn:
+            row = await self._visible_row(conn, inquiry_id, viewer)
+            if row is None:
+                status = c.CaseStatus.RECEIVED.value
+                return SlaReport(inquiry_id, status, now, [], _no_clock(status))
+            clocks = await case_repo.clocks(conn, inquiry_id=inquiry_id)
+            category = await case_repo.policy_row(conn, category=row["category"])
+            extra = await calendar_repo.overrides(conn)
+        office = (
+            OfficeHours(category["office_start"], category["office_end"])
+            if category
+            else OfficeHours()
+        )
+        calendar = WorkCalendar(extra=extra, office=office)
+        times = CaseTimes(
+            status=row["status"],
+            acknowledged_at=row["acknowledged_at"],
+            replied_at=row["replied_at"],
+            closed_at=row["closed_at"],
+            updated_at=row["updated_at"],
+        )
+        targets = [
+            SlaTarget(
+                cycle=clock["cycle"],
+                active=clock["active"],
+                explained=explain(
+                    ledger_from_json(clock["ledger"]),
+                    calendar,
+                    stopped_at(clock["target"], clock["active"], times),
+                    now,
+                ),
+            )
+            for clock in clocks
+        ]
+        return SlaReport(
+            id=inquiry_id,
+            status=row["status"],
+            as_of=now,
+            targets=targets,
+            note=None if targets else _no_clock(row["status"]),
+        )
+
+    # ---- lookups ----
+
+    def _case(self, inquiry_id: UUID) -> WorkflowHandle[Any, Any]:
+        return self._temporal.get_workflow_handle(case_workflow_id(str(inquiry_id)))
+
+    async def _act(
+        self,
+        inquiry_id: UUID,
+        update: UpdateMethodMultiParam[[CaseWorkflow, _Arg], c.CaseState],
+        action: _Arg,
+    ) -> c.CaseState:
+        await self._running_case(inquiry_id)
+        return await _update(self._case(inquiry_id), update, action, UPDATE_WAIT)
+
+    async def _case_row(self, inquiry_id: UUID) -> asyncpg.Record:
+        async with self._pool.acquire() as conn:
+            row = await inquiry_repo.get_inquiry(conn, inquiry_id=inquiry_id)
+        if row is None:
+            raise no_such_case()
+        return row
+
+    async def _running_case(self, inquiry_id: UUID) -> None:
+        """The case exists and runs the case workflow (the first version takes replies only)."""
+        row = await self._case_row(inquiry_id)
+        if row["workflow_version"] < 2:
+            raise ServiceError(
+                409, "first_version_case", "this case runs the first version: reply only"
+            )
+
+    async def _citizens_case(self, tracking_code: str) -> UUID:
+        async with self._pool.acquire() as conn:
+            row = await inquiry_repo.get_by_tracking_code(conn, code=tracking_code.strip().upper())
+        if row is None:
+            raise ServiceError(404, "not_found", "no inquiry has this tracking code")
+        if row["workflow_version"] < 2:
+            raise ServiceError(409, "wrong_state", "this inquiry takes no answers here")
+        inquiry_id: UUID = row["id"]
+        return inquiry_id
+
+    async def _visible_row(
+        self, conn: Conn, inquiry_id: UUID, viewer: Viewer
+    ) -> asyncpg.Record | None:
+        """The case's row if the viewer may see it; None if it was filed and is being recorded.
+
+        From intake's answer on, the workflow exists (Temporal answers without a worker) while
+        the row may not yet: such a case is not routed, so unit-bound staff do not see it.
+        """
+        row = await inquiry_repo.get_inquiry(conn, inquiry_id=inquiry_id)
+        if row is None:
+            if viewer.may_see_unit(None) and await self._filed(inquiry_id):
+                return None
+            raise no_such_case()
+        if not viewer.may_see_unit(row["unit_code"]):
+            raise ServiceError(403, "forbidden", "this inquiry belongs to another unit")
+        return row
+
+    async def _filed(self, inquiry_id: UUID) -> bool:
+        try:
+            await self._case(inquiry_id).describe()
+        except RPCError as exc:
+            if exc.status == RPCStatusCode.NOT_FOUND:
+                return False
+            raise
+        return True
+
+    async def _unit_exists(self, code: str) -> None:
+        async with self._pool.acquire() as conn:
+            if not await case_repo.unit_is_active(conn, code=code):
+                raise ServiceError(422, "unknown_unit", f"there is no active unit {code!r}")
+
+
+async def _update(
+    handle: WorkflowHandle[Any, Any],
+    update: UpdateMethodMultiParam[[Any, _Arg], _Result],
+    arg: _Arg,
+    wait: timedelta,
+) -> _Result:
+    """A typed update; refusals, a missing worker and a finished case become ServiceError."""
+    with workflow_answers():
+        return await handle.execute_update(update, arg, rpc_timeout=wait)
+
+
+def _no_clock(status: str) -> str:
+    if status == c.CaseStatus.RECEIVED:
+        return "no clock runs yet: the clocks start when the case is dispatched to a unit"
+    return "no clock ran for this case (answered on the spot, or filed before clocks were kept)"
