@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Any, cast
 
@@ -16,11 +15,12 @@ from api.errors import ApiError
 from api.security import hash_intake_key, read_token
 from core.settings import Settings
 from domain.case import Actor
-from domain.models import UNIT_BOUND_ROLES, Role
+from domain.models import Role
 from repository import directory
 from service.cases import CaseService
 from service.intake_directory import IntakeClient as IntakeClient  # re-exported for routes
 from service.intake_directory import IntakeDirectory
+from service.principals import Staff as Staff  # re-exported for routes
 
 
 # The app's state is untyped; these casts are where its types are stated (api.app sets them).
@@ -47,20 +47,6 @@ IntakeChecks = Annotated[IntakeDirectory, Depends(get_intake_directory)]
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False)
-
-
-@dataclass(frozen=True)
-class Staff:
-    username: str
-    role: Role
-    unit_code: str | None
-
-    @property
-    def unit_bound(self) -> bool:
-        return self.role in UNIT_BOUND_ROLES
-
-    def may_see_unit(self, unit_code: str | None) -> bool:
-        return not self.unit_bound or unit_code == self.unit_code
 
 
 _UNAUTHENTICATED = ApiError(
@@ -120,7 +106,7 @@ CurrentStaff = Annotated[Staff, Depends(current_staff)]
 
 def actor_of(staff: Staff) -> Actor:
     """The caller as the case rules see them."""
-    return Actor(username=staff.username, role=staff.role.value, unit_code=staff.unit_code)
+    return staff.actor
 
 
 def get_case_service(pool: Pool, temporal: Temporal, settings: AppSettings) -> CaseService:

@@ -19,12 +19,6 @@ log = structlog.get_logger(__name__)
 class ApiError(ServiceError):
     """A refusal the client can act on, raised by the HTTP layer itself (auth, input)."""
 
-    def __init__(
-        self, status: int, code: str, message: str, *, headers: dict[str, str] | None = None
-    ) -> None:
-        super().__init__(status, code, message)
-        self.headers = headers
-
 
 class ErrorOut(BaseModel):
     """Every 4xx/5xx body: a stable code to act on and a message to read."""
@@ -63,9 +57,8 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ServiceError)
     async def _refused(_: Request, exc: ServiceError) -> JSONResponse:
-        headers = exc.headers if isinstance(exc, ApiError) else None
         return JSONResponse(
-            error_body(exc.code, exc.message), status_code=exc.status, headers=headers
+            error_body(exc.code, exc.message), status_code=exc.status, headers=exc.headers
         )
 
     @app.exception_handler(RequestValidationError)

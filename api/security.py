@@ -52,11 +52,3 @@ def new_intake_key() -> str:
 def hash_intake_key(key: str) -> str:
     """Intake keys are long random strings, so a plain SHA-256 suffices to store them."""
     return hashlib.sha256(key.encode()).hexdigest()
-
-
-_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read out over the phone
-
-
-def new_tracking_code() -> str:
-    """The citizen's 查询码: 10 random characters (about 49 bits), unguessable."""
-    return "WQ" + "".join(secrets.choice(_CODE_ALPHABET) for _ in range(10))

@@ -1,6 +1,9 @@
-"""The ids of a case's workflows, derived from the inquiry id; the one place that spells them."""
+"""The ids of an inquiry: its case workflows' ids, derived from the inquiry id, and the citizen's
+tracking code; the one place that spells them."""
 
 from __future__ import annotations
+
+import secrets
 
 CASE_WORKFLOW_PREFIX = "inquiry-"
 
@@ -19,3 +22,11 @@ def inquiry_id_of(workflow_id: str) -> str:
     """The inquiry a case workflow (or one of its co-handlers) belongs to."""
     bare = workflow_id.removeprefix(CASE_WORKFLOW_PREFIX)
     return bare.split("-co-", 1)[0]
+
+
+_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read out over the phone
+
+
+def new_tracking_code() -> str:
+    """The citizen's 查询码: 10 random characters (about 49 bits), unguessable."""
+    return "WQ" + "".join(secrets.choice(_CODE_ALPHABET) for _ in range(10))

@@ -47,7 +47,7 @@ class Viewer(Protocol):
 
 @dataclass(frozen=True)
 class CitizenView:
-    row: asyncpg.Record  # shown through api.views.public, which masks and leaves out
+    row: asyncpg.Record  # shown through service.inquiry_views.public, which masks and leaves out
     feedback_sent_at: datetime | None
 
 

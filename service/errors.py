@@ -15,9 +15,12 @@ from domain import case as c
 class ServiceError(Exception):
     """An answer the client can act on: an HTTP status, a stable code and a human message."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, *, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
+        self.headers = headers
 
 
 REFUSALS: dict[str, tuple[int, str]] = {

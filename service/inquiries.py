@@ -9,14 +9,14 @@ import asyncpg
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from api import views
-from api.deps import Staff
-from api.errors import ApiError
-from api.schemas import CitizenOut, InquiryDetail, InquirySummary, Page
 from domain.case import CaseStatus
 from domain.ids import case_workflow_id
 from repository import cases as case_repo
 from repository import inquiries as repo
+from service import inquiry_views as views
+from service.errors import ServiceError
+from service.inquiry_models import CitizenOut, InquiryDetail, InquirySummary, Page
+from service.principals import Staff
 from workflows.case import CaseInput, CaseWorkflow
 
 
@@ -37,7 +37,7 @@ async def search(
     """Supervisors see every inquiry; handlers and unit heads those of their unit."""
     if staff.unit_bound:
         if unit is not None and unit != staff.unit_code:
-            raise ApiError(403, "forbidden", "you may list only your own unit's inquiries")
+            raise ServiceError(403, "forbidden", "you may list only your own unit's inquiries")
         unit = staff.unit_code
     async with pool.acquire() as conn:
         total, rows = await repo.search_inquiries(
@@ -64,9 +64,9 @@ async def detail(
         if row is None:
             return await _being_recorded(temporal, inquiry_id, staff)
         if staff.unit_bound and row["unit_code"] is None:  # not routed yet: no unit's inquiry
-            raise ApiError(404, "not_found", "no such inquiry")
+            raise ServiceError(404, "not_found", "no such inquiry")
         if not staff.may_see_unit(row["unit_code"]):
-            raise ApiError(403, "forbidden", "this inquiry belongs to another unit")
+            raise ServiceError(403, "forbidden", "this inquiry belongs to another unit")
         events = await repo.list_events(conn, inquiry_id=inquiry_id)
         escalations = await repo.list_escalations(conn, inquiry_id=inquiry_id)
         feedback = await repo.list_notifications(conn, inquiry_id=inquiry_id, audience="citizen")
@@ -80,7 +80,7 @@ async def _being_recorded(temporal: Client, inquiry_id: UUID, staff: Staff) -> I
     """Filed while PostgreSQL was down and not recorded yet: the workflow holds what was filed,
     and Temporal answers this without a worker."""
     if staff.unit_bound:  # not routed yet, so no unit may claim it
-        raise ApiError(404, "not_found", "no such inquiry")
+        raise ServiceError(404, "not_found", "no such inquiry")
     handle = temporal.get_workflow_handle_for(CaseWorkflow.run, case_workflow_id(str(inquiry_id)))
     try:
         started = None
@@ -89,10 +89,10 @@ async def _being_recorded(temporal: Client, inquiry_id: UUID, staff: Staff) -> I
             break
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
-            raise ApiError(404, "not_found", "no such inquiry") from exc
+            raise ServiceError(404, "not_found", "no such inquiry") from exc
         raise
     if started is None:
-        raise ApiError(404, "not_found", "no such inquiry")
+        raise ServiceError(404, "not_found", "no such inquiry")
     [start] = await temporal.data_converter.decode(started.input.payloads, [CaseInput])
     filed = start.inquiry
     status = CaseStatus.RECEIVED.value

@@ -26,16 +26,15 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from api.deps import Staff
-from api.errors import ApiError
-from api.schemas import InquiryCreate
-from api.security import new_tracking_code
 from domain.case import CaseStatus
-from domain.ids import case_workflow_id
+from domain.ids import case_workflow_id, new_tracking_code
 from domain.models import Citizen, InquiryInput
 from repository import Conn
 from repository import inquiries as repo
+from service.errors import ServiceError
+from service.inquiry_models import InquiryCreate
 from service.intake_directory import DatabaseUnavailable, IntakeClient, IntakeDirectory, with_db
+from service.principals import Staff
 from workflows.case import CaseInput, CaseOutcome, CaseWorkflow
 
 log = structlog.get_logger(__name__)
@@ -74,16 +73,16 @@ def _caller_channel(caller: IntakeClient | Staff, body: InquiryCreate) -> tuple[
     """(principal, channel): an intake key fixes its channel, an operator names one."""
     if isinstance(caller, IntakeClient):
         if body.answered_on_site:
-            raise ApiError(403, "forbidden", "only an operator answers on the spot (现场解答)")
+            raise ServiceError(403, "forbidden", "only an operator answers on the spot (现场解答)")
         if body.channel is not None and body.channel.value != caller.channel:
-            raise ApiError(
+            raise ServiceError(
                 422, "channel_mismatch", f"this intake key files on channel {caller.channel}"
             )
         return f"key:{caller.name}", caller.channel
     if body.channel is None:
-        raise ApiError(422, "channel_required", "operators must name the channel")
+        raise ServiceError(422, "channel_required", "operators must name the channel")
     if body.answered_on_site and caller.role != "operator":
-        raise ApiError(403, "forbidden", "only operators answer on the spot")
+        raise ServiceError(403, "forbidden", "only operators answer on the spot")
     return f"user:{caller.username}", body.channel.value
 
 
@@ -100,7 +99,7 @@ def _inquiry_id(principal: str, idempotency_key: str | None) -> uuid.UUID:
         return uuid.uuid4()
     key = idempotency_key.strip()
     if not key or len(key) > MAX_IDEMPOTENCY_KEY:
-        raise ApiError(422, "invalid_idempotency_key", "use 1 to 200 characters")
+        raise ServiceError(422, "invalid_idempotency_key", "use 1 to 200 characters")
     return uuid.uuid5(INTAKE_NAMESPACE, f"{principal}\n{key}")
 
 
@@ -137,7 +136,7 @@ async def file_inquiry(
     principal, channel = _caller_channel(caller, body)
     inquiry_id = _inquiry_id(principal, idempotency_key)
     if not await checks.category_open(body.category):
-        raise ApiError(422, "unknown_category", f"there is no category {body.category!r}")
+        raise ServiceError(422, "unknown_category", f"there is no category {body.category!r}")
     ours = _Memo(new_tracking_code(), _body_hash(body, channel), datetime.now(UTC))
     handle = await _start(
         temporal,
@@ -148,7 +147,7 @@ async def file_inquiry(
     )
     memo = ours if idempotency_key is None else await _memo_of(handle)
     if memo.body_hash != ours.body_hash:
-        raise ApiError(
+        raise ServiceError(
             409, "idempotency_conflict", "this Idempotency-Key was used with another body"
         )
     created = memo.tracking_code == ours.tracking_code

@@ -15,9 +15,9 @@ from typing import TypeVar
 import asyncpg
 import structlog
 
-from api.errors import ApiError
 from core.db import UNREACHABLE
 from repository import Conn, directory
+from service.errors import ServiceError
 
 log = structlog.get_logger(__name__)
 
@@ -50,8 +50,8 @@ async def with_db(pool: asyncpg.Pool, work: Callable[[Conn], Awaitable[T]]) -> T
         raise DatabaseUnavailable(type(exc).__name__) from exc
 
 
-def database_unavailable() -> ApiError:
-    return ApiError(
+def database_unavailable() -> ServiceError:
+    return ServiceError(
         503,
         "database_unavailable",
         "the database is unavailable and intake has no copy of its directory yet; try again",

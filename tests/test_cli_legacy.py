@@ -14,8 +14,7 @@ from pathlib import Path
 
 from temporalio.client import Client
 
-from api.security import new_tracking_code
-from domain.ids import case_workflow_id
+from domain.ids import case_workflow_id, new_tracking_code
 from domain.models import Citizen, InquiryInput, ReplySubmission
 from tests.conftest import Service
 from workflows.legacy_v1 import LegacyInquiryWorkflow

@@ -24,10 +24,11 @@ from api.deps import (
     require_role,
 )
 from api.errors import error_responses
-from api.schemas import InquiryCreate, InquiryCreated, InquiryDetail, Page, ReplyIn
+from api.schemas import ReplyIn
 from domain.case import CaseStatus
 from domain.models import Role
 from service import inquiries as reads
+from service.inquiry_models import InquiryCreate, InquiryCreated, InquiryDetail, Page
 from service.intake import file_inquiry
 
 router = APIRouter(prefix="/api/v1/inquiries", tags=["inquiries"])

@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from api import views
 from api.case_schemas import CitizenActionOut, RatingIn, SupplementIn
 from api.deps import Cases
 from api.errors import error_responses
-from api.schemas import PublicInquiry
+from service import inquiry_views as views
+from service.inquiry_models import PublicInquiry
 
 router = APIRouter(prefix="/api/v1/public", tags=["public"])
 

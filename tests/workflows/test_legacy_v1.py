@@ -6,8 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from api.security import new_tracking_code
-from domain.ids import case_workflow_id
+from domain.ids import case_workflow_id, new_tracking_code
 from domain.models import Citizen, InquiryInput
 from tests.conftest import Service
 from workflows.legacy_v1 import LegacyInquiryWorkflow

@@ -15,8 +15,7 @@ from typing import Any
 from temporalio.api.enums.v1 import EventType
 from temporalio.service import RPCError
 
-from api.security import new_tracking_code
-from domain.ids import case_workflow_id
+from domain.ids import case_workflow_id, new_tracking_code
 from domain.models import Citizen, InquiryInput
 from tests.cases import file_inquiry as _file
 from tests.cases import row as _row
