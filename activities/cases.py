@@ -13,7 +13,7 @@ from temporalio.exceptions import ApplicationError
 from activities.notify import Transport, deliver
 from domain.agenda import Plan, office_hours, plan_case
 from domain.clock import WorkCalendar, ledger_to_json
-from domain.ids import case_workflow_id
+from domain.ids import CASE_WORKFLOW_VERSION, case_workflow_id
 from domain.models import InquiryInput
 from domain.policy import STEP_LEVEL, CasePolicy, Step
 from domain.privacy import mask_contact
@@ -97,7 +97,7 @@ class CaseActivities:
                 conn,
                 inquiry=inquiry,
                 workflow_id=case_workflow_id(inquiry.inquiry_id),
-                version=2,
+                version=CASE_WORKFLOW_VERSION,
             )
 
     async def _policy(self, conn: Conn, category: str, priority: str) -> CasePolicy:

@@ -84,3 +84,10 @@ def explain(
         stopped_at=stopped,
         provisional=p.provisional,
     )
+
+
+def no_clock_reason(status: str) -> str:
+    """Why a case shows no SLA target: not dispatched yet, or it never had a clock."""
+    if status == "received":
+        return "no clock runs yet: the clocks start when the case is dispatched (派单) to a unit"
+    return "no clock ran for this case (answered on the spot, or filed before clocks were kept)"

@@ -6,6 +6,8 @@ from __future__ import annotations
 import secrets
 
 CASE_WORKFLOW_PREFIX = "inquiry-"
+# inquiries.workflow_version of the rows a case workflow runs (1: legacy v1, see workflows/).
+CASE_WORKFLOW_VERSION = 2
 
 
 def case_workflow_id(inquiry_id: str) -> str:

@@ -22,8 +22,8 @@ from temporalio.workflow import UpdateMethodMultiParam
 from domain import case as c
 from domain.calendar import OfficeHours
 from domain.clock import WorkCalendar, ledger_from_json
-from domain.explain import CaseTimes, TargetExplanation, explain, stopped_at
-from domain.ids import case_workflow_id, cohandling_workflow_id
+from domain.explain import CaseTimes, TargetExplanation, explain, no_clock_reason, stopped_at
+from domain.ids import CASE_WORKFLOW_VERSION, case_workflow_id, cohandling_workflow_id
 from domain.models import ReplySubmission
 from domain.transition import CoHandlingAnswer
 from repository import Conn
@@ -232,7 +232,7 @@ class CaseService:
             row = await self._visible_row(conn, inquiry_id, viewer)
             if row is None:
                 status = c.CaseStatus.RECEIVED.value
-                return SlaReport(inquiry_id, status, now, [], _no_clock(status))
+                return SlaReport(inquiry_id, status, now, [], no_clock_reason(status))
             clocks = await case_repo.clocks(conn, inquiry_id=inquiry_id)
             category = await case_repo.policy_row(conn, category=row["category"])
             extra = await calendar_repo.overrides(conn)
@@ -267,7 +267,7 @@ class CaseService:
             status=row["status"],
             as_of=now,
             targets=targets,
-            note=None if targets else _no_clock(row["status"]),
+            note=None if targets else no_clock_reason(row["status"]),
         )
 
     # ---- lookups ----
@@ -294,7 +294,7 @@ class CaseService:
     async def _running_case(self, inquiry_id: UUID) -> None:
         """The case exists and runs the case workflow (the first version takes replies only)."""
         row = await self._case_row(inquiry_id)
-        if row["workflow_version"] < 2:
+        if row["workflow_version"] < CASE_WORKFLOW_VERSION:
             raise ServiceError(
                 409, "first_version_case", "this case runs the first version: reply only"
             )
@@ -304,7 +304,7 @@ class CaseService:
             row = await inquiry_repo.get_by_tracking_code(conn, code=tracking_code.strip().upper())
         if row is None:
             raise ServiceError(404, "not_found", "no inquiry has this tracking code")
-        if row["workflow_version"] < 2:
+        if row["workflow_version"] < CASE_WORKFLOW_VERSION:
             raise ServiceError(409, "wrong_state", "this inquiry takes no answers here")
         inquiry_id: UUID = row["id"]
         return inquiry_id
@@ -350,9 +350,3 @@ async def _update(
     """A typed update; refusals, a missing worker and a finished case become ServiceError."""
     with workflow_answers():
         return await handle.execute_update(update, arg, rpc_timeout=wait)
-
-
-def _no_clock(status: str) -> str:
-    if status == c.CaseStatus.RECEIVED:
-        return "no clock runs yet: the clocks start when the case is dispatched to a unit"
-    return "no clock ran for this case (answered on the spot, or filed before clocks were kept)"

@@ -7,28 +7,22 @@ from typing import Any
 
 import asyncpg
 
+from domain.case import REPLY_CLOCK_RUNS, CaseStatus
+from domain.explain import no_clock_reason
 from domain.privacy import mask_email, mask_phone
-
-# Why a case has no SLA targets yet; None once its clocks run.
-_NO_CLOCKS_YET = {
-    "received": "the clocks start at dispatch (派单); this inquiry is not dispatched yet"
-}
 
 
 def clocks_note(status: str) -> str | None:
-    """Why an inquiry shows no SLA targets (e.g. for `/sla`), None when it should have some."""
-    return _NO_CLOCKS_YET.get(status)
+    """Why an inquiry shows no SLA targets yet, None when its clocks run."""
+    return no_clock_reason(status) if status == CaseStatus.RECEIVED else None
 
 
 def is_overdue(row: asyncpg.Record, now: datetime | None = None) -> bool:
     """Past the reply deadline while open, or closed late."""
-    waiting = row["status"] in _WAITING_FOR_REPLY and not row["paused"]
+    waiting = row["status"] in REPLY_CLOCK_RUNS and not row["paused"]
     due = row["reply_due_at"]
     late = waiting and due is not None and due < (now or datetime.now(UTC))
     return bool(row["overdue"]) or late
-
-
-_WAITING_FOR_REPLY = frozenset({"dispatched", "handling", "returned", "in_review"})
 
 
 def summary(row: asyncpg.Record) -> dict[str, Any]:

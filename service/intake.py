@@ -27,7 +27,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from domain.case import CaseStatus
-from domain.ids import case_workflow_id, new_tracking_code
+from domain.ids import CASE_WORKFLOW_VERSION, case_workflow_id, new_tracking_code
 from domain.models import Citizen, InquiryInput
 from repository import Conn
 from repository import inquiries as repo
@@ -42,7 +42,6 @@ log = structlog.get_logger(__name__)
 MAX_IDEMPOTENCY_KEY = 200
 # Inquiry ids of idempotent requests: uuid5 of the caller and its key in this namespace.
 INTAKE_NAMESPACE = uuid.UUID("5b0e1f0e-6c1a-4d5e-9a57-2f6f3b1c9e41")
-CASE_WORKFLOW_VERSION = 2  # workflow_version of rows the case workflow runs (1: legacy v1)
 
 
 @dataclass(frozen=True)
