@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncpg
 from temporalio.testing import WorkflowEnvironment
 
-from tests.test_cli import _inquiry
+from tests.infra.test_cli import _inquiry
 
 
 async def test_set_and_list_a_holiday(

@@ -21,7 +21,7 @@ from workflows.legacy_v1 import LegacyInquiryWorkflow
 
 INQUIRY = str(Path(sys.executable).parent / "inquiry")
 # The command imports this tree's infra.cli, not the one the console script was installed from.
-ROOT = str(Path(__file__).resolve().parents[1])
+ROOT = str(Path(__file__).resolve().parents[2])
 
 
 async def _legacy_status(address: str) -> subprocess.CompletedProcess[str]:
