@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from tests.cases import act, citizen_messages, events, file_case, handle, open_tasks, row
 from tests.conftest import Service
+from workflows.case import CaseWorkflow
 
 
 async def test_return_redispatch_refusal_and_the_supervisor_after_n_returns(
@@ -252,10 +253,10 @@ async def test_information_disclosure_restarts_its_clock_on_correction(service: 
     assert resumed.status_code == 200
     sla = (await service.http.get(f"/api/v1/inquiries/{inquiry_id}/sla", headers=handler)).json()
     reply = next(t for t in sla["targets"] if t["target"] == "reply")
-    state = await h.query("state")
+    state = await h.query(CaseWorkflow.state)
     assert reply["segments"] == []  # a fresh clock from the correction
     assert datetime.fromisoformat(reply["started_at"]) > datetime.fromisoformat(
-        str(state["dispatched_at"])
+        str(state.dispatched_at)
     )
     assert reply["consumed"] < 1
 

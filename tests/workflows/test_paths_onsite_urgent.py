@@ -15,6 +15,7 @@ from typing import Any
 from temporalio.api.enums.v1 import EventType
 from temporalio.service import RPCError
 
+from domain.case import CaseState
 from domain.ids import case_workflow_id, new_tracking_code
 from domain.models import Citizen, InquiryInput
 from tests.cases import file_inquiry as _file
@@ -52,12 +53,12 @@ async def _ladder(service: Service, inquiry_id: str) -> list[Any]:
         )
 
 
-async def _query_state(handle: Any) -> dict[str, Any]:
+async def _query_state(handle: Any) -> CaseState:
     """The workflow's state; a run that just continued as new answers after its first task."""
     deadline = asyncio.get_running_loop().time() + 20
     while True:
         try:
-            return await handle.query("state", result_type=dict)
+            return await handle.query(CaseWorkflow.state)
         except RPCError:
             if asyncio.get_running_loop().time() > deadline:
                 raise
@@ -378,11 +379,11 @@ async def test_a_long_urgent_case_continues_as_new_and_keeps_its_state(service: 
     assert len(events) < 80  # each run stays small
 
     state = await _query_state(handle)
-    assert state["status"] == "dispatched"
-    assert state["unit"] == "open_affairs"
-    assert state["dispatches"] == 1
-    assert state["acknowledged_at"] is None
-    assert len(state["fired"]) == len(set(state["fired"]))
+    assert state.status == "dispatched"
+    assert state.unit == "open_affairs"
+    assert state.dispatches == 1
+    assert state.acknowledged_at is None
+    assert len(state.fired) == len(set(state.fired))
 
     steps = await _steps(service, inquiry_id)
     assert set(steps) == _ack_steps(steps)  # nothing of the reply ladder yet
@@ -391,7 +392,7 @@ async def test_a_long_urgent_case_continues_as_new_and_keeps_its_state(service: 
     # One reminder a minute for two hours: none lost, none twice, none early.
     assert numbers == list(range(1, len(numbers) + 1)), numbers
     assert 120 <= len(numbers) <= 121
-    assert {f"ack_reminder:1:{n}" for n in numbers} >= set(state["fired"])
+    assert {f"ack_reminder:1:{n}" for n in numbers} >= set(state.fired)
     for n, at in reminders:
         assert at - dispatched_at >= timedelta(minutes=n), (n, at - dispatched_at)
     assert [at for _, at in reminders] == sorted(at for _, at in reminders)
