@@ -36,7 +36,7 @@ COPY --from=build /opt/venv /opt/venv
 
 WORKDIR /app
 COPY migrations/ /app/migrations/
-# The installed package is in site-packages; the SQL files live here (read by core/db.py).
+# The installed package is in site-packages; the SQL files live here (read by repository/migrations.py).
 ENV MIGRATIONS_DIR=/app/migrations
 RUN mkdir -p /app/var && chown inquiry:inquiry /app/var
 
@@ -63,7 +63,7 @@ print(f"imported {len(modules)} modules")
 if shutil.which("inquiry") is None:
     sys.exit("the `inquiry` console script is not installed")
 
-from core.db import MIGRATIONS_DIR
+from repository.migrations import MIGRATIONS_DIR
 
 found = sorted(p.name for p in MIGRATIONS_DIR.glob("[0-9][0-9][0-9]_*.sql"))
 print(f"{len(found)} migrations in {MIGRATIONS_DIR}")

@@ -16,13 +16,14 @@ from temporalio.client import Client
 
 from api.app import create_app
 from api.routes.calendar import FIRST_YEAR, LAST_YEAR
-from core.db import create_pool, migrate
+from core.db import create_pool
 from core.logging import configure_logging
 from core.settings import Settings, get_settings
 from core.temporal import connect_temporal
 from infra import accounts
 from infra.embedded import EmbeddedPostgres, TemporalDevServer, port_free
 from repository import calendar as calendar_repo
+from repository.migrations import migrate
 from service import reproject
 from worker import build_worker
 

@@ -20,11 +20,12 @@ from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
 from temporalio.worker import Worker
 
 from api.app import create_app
-from core.db import create_pool, migrate
+from core.db import create_pool
 from core.settings import Settings
 from infra.accounts import add_intake_key, add_user, load_demo_data
 from infra.embedded import EmbeddedPostgres, temporal_cli
 from repository.directory import insert_row
+from repository.migrations import migrate
 from worker import build_worker
 from workflows import search_attributes
 

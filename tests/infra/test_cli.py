@@ -14,7 +14,7 @@ import asyncpg
 import pytest
 
 from api.security import hash_intake_key
-from core.db import MIGRATIONS_DIR
+from repository.migrations import MIGRATIONS_DIR
 from tests.conftest import _with_database
 
 INQUIRY = str(Path(sys.executable).parent / "inquiry")
