@@ -27,7 +27,7 @@ async def add_user(
         raise AccountError(f"unknown role {role!r}; use one of {[r.value for r in Role]}") from exc
     if parsed in UNIT_BOUND_ROLES and not unit_code:
         raise AccountError(f"a {role} belongs to a unit: give --unit")
-    if unit_code and not await conn.fetchval("SELECT 1 FROM units WHERE code = $1", unit_code):
+    if unit_code and not await directory.unit_exists(conn, code=unit_code):
         raise AccountError(f"there is no unit {unit_code!r}")
     if len(password) < 8:
         raise AccountError("the password needs at least 8 characters")
@@ -90,6 +90,6 @@ async def load_demo_data(pool: asyncpg.Pool) -> DemoSecrets:
             await add_user(conn, username=username, role=role, unit_code=unit, password=password)
             created.passwords[username] = password
         name, channel = demo.DEMO_INTAKE_KEY
-        if not await conn.fetchval("SELECT 1 FROM intake_keys WHERE name = $1", name):
+        if not await directory.intake_key_named(conn, name=name):
             created.intake_key = await add_intake_key(conn, name=name, channel=channel)
     return created

@@ -159,3 +159,12 @@ async def active_intake_keys(conn: Conn) -> list[asyncpg.Record]:
 async def active_category_codes(conn: Conn) -> list[str]:
     """The categories an inquiry may be filed under."""
     return [r["code"] for r in await conn.fetch("SELECT code FROM categories WHERE active")]
+
+
+async def unit_exists(conn: Conn, *, code: str) -> bool:
+    """Whether the unit is known, active or not."""
+    return bool(await conn.fetchval("SELECT 1 FROM units WHERE code = $1", code))
+
+
+async def intake_key_named(conn: Conn, *, name: str) -> bool:
+    return bool(await conn.fetchval("SELECT 1 FROM intake_keys WHERE name = $1", name))
