@@ -52,9 +52,6 @@ class EscalationStep(StrEnum):
 
 ESCALATION_LEVEL = {EscalationStep.REMINDER: 0, EscalationStep.LEVEL1: 1, EscalationStep.LEVEL2: 2}
 
-# Inquiries no rule claims go to the open-affairs office (办事公开办公室) for triage.
-TRIAGE_UNIT = "open_affairs"
-
 
 @dataclass
 class Citizen:
