@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from domain import notices
-from domain.case import CaseState, CaseStatus, Deadlines, MainReply
+from domain.case import OFFICE_UNIT, CaseState, CaseStatus, Deadlines, MainReply
 from domain.clock import ClockLedger
 from domain.models import InquiryInput, ReplySubmission
 from domain.notices import Notice
@@ -43,6 +43,11 @@ class Change:
     def all_notices(self, deadlines: Deadlines) -> list[Notice]:
         later = self.announce(deadlines) if self.announce is not None else []
         return [*self.notices, *later]
+
+
+def to_office() -> TaskChange:
+    """The case's open task goes to the office, which decides (改派 or a supervisor's call)."""
+    return TaskChange(close_open=True, open_unit=OFFICE_UNIT, open_kind="decision")
 
 
 def dispatch(

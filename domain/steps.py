@@ -12,11 +12,11 @@ from dataclasses import replace
 from datetime import datetime
 
 from domain import notices
-from domain.case import OFFICE_UNIT, AgendaItem, CaseState, CaseStatus
-from domain.change import Change, close
+from domain.case import AgendaItem, CaseState, CaseStatus
+from domain.change import Change, close, to_office
 from domain.models import InquiryInput
 from domain.policy import STEP_LEVEL, Step
-from domain.transition import FiredSteps, TaskChange
+from domain.transition import FiredSteps
 
 
 def fire(
@@ -78,7 +78,15 @@ def outcome(
             "not_acknowledged",
             "system",
             reason="never signed for; back to the office for re-dispatch",
-            task=TaskChange(close_open=True, open_unit=OFFICE_UNIT, open_kind="decision"),
+            task=to_office(),
             notices=[notices.not_acknowledged(inquiry.tracking_code)],
         )
     return None
+
+
+def pruned(state: CaseState) -> CaseState:
+    """Before continue-as-new: acknowledgement steps of earlier dispatches can never fire again."""
+    current = f":{state.dispatches}"
+    return replace(
+        state, fired=[k for k in state.fired if not k.startswith("ack_") or current in k]
+    )

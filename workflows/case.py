@@ -20,8 +20,8 @@ from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.cases import CaseActivities
+    from domain import answers, steps
     from domain import case as rules
-    from domain import steps
     from domain import transitions as paths
     from domain.case import (
         FINISHED,
@@ -113,7 +113,7 @@ class CaseWorkflow:
                 workflow.continue_as_new(
                     CaseInput(
                         inquiry=start.inquiry,
-                        state=self._pruned(),
+                        state=steps.pruned(self.s),
                         policy=self._policy,
                         history_limit=start.history_limit,
                     )
@@ -136,7 +136,7 @@ class CaseWorkflow:
             now = workflow.now()
             if start.answered_on_site:
                 await self._apply(
-                    paths.answer_on_site(
+                    answers.answer_on_site(
                         self.s, route, start.answered_on_site, self._policy, now, self._inquiry
                     )
                 )
@@ -174,12 +174,6 @@ class CaseWorkflow:
             return info.get_current_history_length() > limit
         return info.is_continue_as_new_suggested()
 
-    def _pruned(self) -> CaseState:
-        """Steps of earlier dispatches can never fire again; drop them before carrying over."""
-        current = f":{self.s.dispatches}"
-        self.s.fired = [k for k in self.s.fired if not k.startswith("ack_") or current in k]
-        return self.s
-
     async def _apply(self, change: Change | None) -> None:
         """The change's state becomes the case's; recorded, then passed on to merged cases."""
         if change is None:
@@ -202,7 +196,7 @@ class CaseWorkflow:
         except Refusal as refused:
             workflow.logger.warning("queued reply ignored: %s", refused.message)
             return
-        await self._apply(paths.reply(self.s, reply, self._policy, workflow.now(), self._inquiry))
+        await self._apply(answers.reply(self.s, reply, self._policy, workflow.now(), self._inquiry))
 
     @property
     def _policy(self) -> CasePolicy:
@@ -324,7 +318,7 @@ class CaseWorkflow:
                 await workflow.wait_condition(lambda: self.s.status != CaseStatus.RECEIVED)
             _refuse(rules.check_reply, self.s, reply)
             await self._apply(
-                paths.reply(self.s, reply, self._policy, workflow.now(), self._inquiry)
+                answers.reply(self.s, reply, self._policy, workflow.now(), self._inquiry)
             )
         return self.s
 
@@ -348,7 +342,7 @@ class CaseWorkflow:
         async with self._lock:
             _refuse(rules.check_review, self.s, action, self._policy)
             await self._apply(
-                paths.review(self.s, action, self._policy, workflow.now(), self._inquiry)
+                answers.review(self.s, action, self._policy, workflow.now(), self._inquiry)
             )
         return self.s
 
@@ -361,7 +355,7 @@ class CaseWorkflow:
         async with self._lock:
             _refuse(rules.check_rating, self.s, action)
             await self._apply(
-                paths.rate(self.s, action, self._policy, workflow.now(), self._inquiry)
+                answers.rate(self.s, action, self._policy, workflow.now(), self._inquiry)
             )
         return self.s
 
@@ -374,7 +368,7 @@ class CaseWorkflow:
         async with self._lock:
             _refuse(rules.check_reopen_decision, self.s, action)
             await self._apply(
-                paths.decide_reopen(self.s, action, self._policy, workflow.now(), self._inquiry)
+                answers.decide_reopen(self.s, action, self._policy, workflow.now(), self._inquiry)
             )
         return self.s
 
@@ -386,7 +380,7 @@ class CaseWorkflow:
     async def merge_into(self, action: MergeRequest) -> CaseState:
         async with self._lock:
             _refuse(rules.check_merge, self.s, action, self._id)
-            await self._apply(paths.merge_into(self.s, action))
+            await self._apply(answers.merge_into(self.s, action))
         return self.s
 
     @merge_into.validator
@@ -397,7 +391,7 @@ class CaseWorkflow:
     async def attach_merged(self, action: AttachMerged) -> CaseState:
         async with self._lock:
             _refuse(rules.check_attach, self.s, action, self._id)
-            await self._apply(paths.attach_merged(self.s, action))
+            await self._apply(answers.attach_merged(self.s, action))
         return self.s
 
     @attach_merged.validator
@@ -408,7 +402,7 @@ class CaseWorkflow:
     async def main_replied(self, reply: MainReply) -> None:
         """The main case answered: a merged case gives its own citizen the same answer."""
         async with self._lock:
-            await self._apply(paths.main_replied(self.s, reply, workflow.now(), self._inquiry))
+            await self._apply(answers.main_replied(self.s, reply, workflow.now(), self._inquiry))
 
     @workflow.update
     async def assign_cohandlers(self, action: CoHandlerAssignment) -> CaseState:
