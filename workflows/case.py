@@ -47,6 +47,12 @@ with workflow.unsafe.imports_passed_through():
         Transfer,
     )
     from domain.change import Change
+
+    # Every module whose dataclasses travel in this workflow's payloads is imported by its full
+    # name (`from domain.clock import …`, not `from domain import clock`): the sandbox resolves a
+    # payload's type hints through the modules registered in it, and a module reached any other
+    # way is not. CaseState carries domain.clock's ledgers over continue-as-new.
+    from domain.clock import ClockLedger, Segment  # noqa: F401
     from domain.ids import case_workflow_id, cohandling_workflow_id
     from domain.models import CalendarChange, InquiryInput, ReplySubmission
     from domain.policy import CasePolicy
@@ -54,9 +60,9 @@ with workflow.unsafe.imports_passed_through():
 
 # Workflow code of this package runs in the sandbox too (not passed through), so the domain
 # modules it imports are registered there and payload type hints resolve when decoding.
+from workflows import recorder
 from workflows.cohandling import CoHandlingWorkflow
 from workflows.options import execute
-from workflows.recorder import CaseRecorder
 from workflows.timer import AgendaTimer
 
 
@@ -91,21 +97,24 @@ def _refuse(check: Callable[P, None], *args: P.args, **kwargs: P.kwargs) -> None
 
 @workflow.defn
 class CaseWorkflow:
-    @workflow.init
-    def __init__(self, start: CaseInput) -> None:
-        self._inquiry = start.inquiry
-        self.s = start.state or CaseState()
-        self._policy_or_none = start.policy
+    def __init__(self) -> None:
+        # Set by the run, not by __init__: a message in the first workflow task finds the case
+        # received (as every running case's history recorded it) and waits for the run.
+        self.s = CaseState()
+        self._inquiry_or_none: InquiryInput | None = None
+        self._policy_or_none: CasePolicy | None = None
         self._lock = asyncio.Lock()
         self._timer = AgendaTimer()
-        self._recorder = CaseRecorder(start.inquiry.inquiry_id)
         self._queued_replies: list[ReplySubmission] = []
 
     # ---- the run: set up, then wait for the next ladder step or a change ----
 
     @workflow.run
     async def run(self, start: CaseInput) -> CaseOutcome:
-        if start.state is None or start.policy is None:
+        self._inquiry_or_none = start.inquiry
+        if start.state is not None and start.policy is not None:
+            self.s, self._policy_or_none = start.state, start.policy
+        else:
             await self._begin(start)
         while self.s.status not in FINISHED:
             if self._history_full(start.history_limit):
@@ -160,12 +169,12 @@ class CaseWorkflow:
     async def _fire(self, due: list[AgendaItem]) -> None:
         """All steps due now, recorded together with one notice per audience."""
         self.s, fired = steps.fire(self.s, due, self._id, workflow.now())
-        await self._recorder.fire(fired)
+        await recorder.fire(fired)
         change = steps.outcome(self.s, due, workflow.now(), self._inquiry)
         if change is not None:
             await self._apply(change)
         else:
-            await self._recorder.replan(self.s, self._policy)
+            await recorder.replan(self._id, self.s, self._policy)
         self._timer.changed()
 
     def _history_full(self, limit: int) -> bool:
@@ -179,7 +188,7 @@ class CaseWorkflow:
         if change is None:
             return
         self.s = change.state
-        await self._recorder.record(self.s, self._policy, change)
+        await recorder.record(self._id, self.s, self._policy, change)
         self._timer.changed()
         if change.main_reply is not None:
             for merged in self.s.merged:
@@ -209,6 +218,11 @@ class CaseWorkflow:
                 non_retryable=True,
             )
         return self._policy_or_none
+
+    @property
+    def _inquiry(self) -> InquiryInput:
+        assert self._inquiry_or_none is not None, "the run sets the inquiry first"
+        return self._inquiry_or_none
 
     @property
     def _id(self) -> str:
@@ -401,6 +415,8 @@ class CaseWorkflow:
     @workflow.signal
     async def main_replied(self, reply: MainReply) -> None:
         """The main case answered: a merged case gives its own citizen the same answer."""
+        if self._inquiry_or_none is None:
+            return  # before the run began, the case is received: nothing follows a main case
         async with self._lock:
             await self._apply(answers.main_replied(self.s, reply, workflow.now(), self._inquiry))
 

@@ -5,6 +5,8 @@ sequence the histories must pin, before a change to the workflows:
 
     python -m pytest -p no:cacheprovider tests/workflows/record_histories.py
 
+RECORD=name,name records only those scenarios.
+
 Each scenario is a path test; afterwards the worker stops and every workflow of the test's task
 queue is written as v2_path_<scenario>[_<n>].json (n in start order when there are several).
 """
@@ -12,6 +14,7 @@ queue is written as v2_path_<scenario>[_<n>].json (n in start order when there a
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -63,10 +66,14 @@ SCENARIOS: dict[str, Callable[[Service], Awaitable[None]]] = {
     "calendar_change": reprojection.test_a_new_holiday_moves_open_deadlines_and_is_recorded,
     "policy_shorter": reprojection.test_a_shorter_policy_fires_past_steps_once_in_one_notice,
     "reply_queued": restart.test_reply_sent_while_the_worker_is_down_is_taken_up,
+    "continued_as_new": onsite.test_a_long_urgent_case_continues_as_new_and_keeps_its_state,
 }
 
 
-@pytest.mark.parametrize("name", list(SCENARIOS))
+NAMES = [n for n in os.environ.get("RECORD", "").split(",") if n] or list(SCENARIOS)
+
+
+@pytest.mark.parametrize("name", NAMES)
 async def test_record(service: Service, name: str) -> None:
     await SCENARIOS[name](service)
     await asyncio.sleep(1)  # let the last workflow tasks complete
