@@ -5,6 +5,9 @@ Every handler does the same four things: take the lock, validate (domain/case.py
 update's validator runs the same check before anything reaches history), apply the path's
 change (domain/transitions.py), and record it through the activities (workflows/recorder.py).
 The agenda timer (workflows/timer.py) wakes the run for the next ladder step or a change.
+
+Temporal needs every handler and its validator on the workflow class, so this module is longer
+than the others; each handler is only those four lines, and the rules are all in domain/.
 """
 
 from __future__ import annotations
