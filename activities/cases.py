@@ -15,6 +15,7 @@ from domain.agenda import Plan, office_hours, plan_case
 from domain.clock import WorkCalendar, ledger_to_json
 from domain.ids import CASE_WORKFLOW_VERSION, case_workflow_id
 from domain.models import InquiryInput
+from domain.notices import Notice, citizen_channel, ladder, staff_recipient
 from domain.policy import STEP_LEVEL, CasePolicy, Step
 from domain.privacy import mask_contact
 from domain.routing import choose_unit
@@ -23,7 +24,6 @@ from domain.transition import (
     CoHandlingRecord,
     DueRequest,
     FiredSteps,
-    Notice,
     PlanRequest,
     PolicyRequest,
     Transition,
@@ -34,20 +34,6 @@ from repository import cases as repo
 from repository import inquiries as inquiry_repo
 
 log = structlog.get_logger(__name__)
-
-_STEP_TEXT = {
-    Step.WARNING: ("unit", "预警 warning: case {code} is due {due}"),
-    Step.REMINDER: ("unit_head", "催办 reminder: case {code} passed its deadline {due}"),
-    Step.SUPERVISION: ("office", "督办 supervision: case {code} is overdue since {due}"),
-    Step.NOTICE: ("supervisors", "通报 notice: case {code} is still overdue since {due}"),
-    Step.ACK_REMINDER: ("unit", "签收 reminder: urgent case {code} is not signed for"),
-    Step.ACK_BREACH: ("unit_head", "签收 overdue: case {code} was due to be signed for by {due}"),
-    Step.ACK_RETURN: ("office", "case {code} was never signed for; re-dispatch it"),
-    Step.PAUSE_EXPIRED: ("unit", "补正 unanswered: case {code} is withdrawn"),
-    Step.FOLLOWUP_EXPIRED: ("office", "回访 unrated: case {code} closes as not rated"),
-}
-_RECIPIENT = {"office": "open_affairs", "supervisors": "supervisors"}
-_RANK = {"unit": 0, "unit_head": 1, "office": 2, "supervisors": 3}
 
 
 def policy_from_row(row: asyncpg.Record) -> CasePolicy:
@@ -249,22 +235,14 @@ class CaseActivities:
                     conn, inquiry_id=fired.inquiry_id, level=fired.level, overdue=fired.overdue
                 )
                 code = await inquiry_repo.tracking_code(conn, inquiry_id=fired.inquiry_id)
-                # One notice for everything due at once, to the highest audience concerned:
-                # a catch-up or re-projection never sends a storm of separate breaches.
-                lines = []
-                audience = "unit"
-                for item in fired.steps:
-                    who, text = _STEP_TEXT[Step(item.step)]
-                    due = item.due_at.isoformat() if item.due_at else "-"
-                    lines.append(text.format(code=code, due=due))
-                    if _RANK[who] > _RANK[audience]:
-                        audience = who
+                if code is None:
+                    raise ApplicationError(f"no inquiry {fired.inquiry_id}", non_retryable=True)
                 queued = [
                     await self._queue(
                         conn,
                         fired.inquiry_id,
                         f"steps:{fired.seq}",
-                        Notice(audience, "ladder", "\n".join(lines), fired.unit_code),
+                        ladder(code, fired.steps, fired.unit_code),
                         fired.at,
                     )
                 ]
@@ -291,17 +269,12 @@ class CaseActivities:
     ) -> asyncpg.Record:
         if notice.audience == "citizen":
             row = await inquiry_repo.citizen_contact(conn, inquiry_id=inquiry_id)
-            assert row is not None, "a notice to the citizen of a case that is recorded"
-            channel, recipient = (
-                ("sms", row["citizen_phone"])
-                if row["citizen_phone"]
-                else ("email", row["citizen_email"])
-            )
+            if row is None:
+                raise ApplicationError(f"no inquiry {inquiry_id}", non_retryable=True)
+            channel, recipient = citizen_channel(row["citizen_phone"], row["citizen_email"])
         else:
             channel = "internal"
-            recipient = _RECIPIENT.get(notice.audience) or notice.unit_code or "open_affairs"
-            if notice.audience == "unit_head":
-                recipient = f"{recipient}:head"
+            recipient = staff_recipient(notice.audience, notice.unit_code)
         return await inquiry_repo.queue_notification(
             conn,
             inquiry_id=inquiry_id,

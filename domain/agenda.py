@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from domain.calendar import OfficeHours, next_office_instant
-from domain.case import REPLY_CLOCK_RUNS, AgendaItem, CaseState, CaseStatus, Deadlines
+from domain.case import OPEN_STATUSES, AgendaItem, CaseState, CaseStatus, Deadlines
 from domain.clock import BudgetUnit, ClockLedger, WorkCalendar, instant_at, project
 from domain.policy import CasePolicy, Step
 
@@ -88,7 +88,7 @@ def plan_case(state: CaseState, policy: CasePolicy, calendar: WorkCalendar, now:
                 AgendaItem(f"ack_return:{run}", Step.ACK_RETURN, "acknowledge", back, ack_due)
             )
 
-    if state.reply is not None and status in REPLY_CLOCK_RUNS | {CaseStatus.PAUSED}:
+    if state.reply is not None and status in OPEN_STATUSES | {CaseStatus.PAUSED}:
         projection = project(state.reply, calendar, now)
         provisional = provisional or projection.provisional
         total = projection.total
@@ -102,13 +102,13 @@ def plan_case(state: CaseState, policy: CasePolicy, calendar: WorkCalendar, now:
                 BudgetUnit.WORKING_DAYS, state.dispatched_at, policy.return_window_days
             )
             deadlines.return_until = window.due_at
-        if status in REPLY_CLOCK_RUNS and due is not None:
+        if status in OPEN_STATUSES and due is not None:
             cycle = state.cycle
             for fraction in policy.warnings:
-                moment = at(state.reply, total * fraction)
-                if moment is not None:
+                warned = at(state.reply, total * fraction)
+                if warned is not None:
                     key = f"warning{round(fraction * 100)}:{cycle}"
-                    items.append(AgendaItem(key, Step.WARNING, "reply", notice_time(moment), due))
+                    items.append(AgendaItem(key, Step.WARNING, "reply", notice_time(warned), due))
             items.append(
                 AgendaItem(f"reminder:{cycle}", Step.REMINDER, "reply", notice_time(due), due)
             )

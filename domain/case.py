@@ -28,7 +28,9 @@ class CaseStatus(StrEnum):
     WITHDRAWN = "withdrawn"  # 撤回: 补正 never answered
 
 
-REPLY_CLOCK_RUNS = frozenset(
+# Open: with a unit, waiting for its reply. The reply clock runs, the ladder climbs, and the
+# case can be overdue (paused cases wait on the citizen instead). The one home of this set.
+OPEN_STATUSES = frozenset(
     {CaseStatus.DISPATCHED, CaseStatus.HANDLING, CaseStatus.RETURNED, CaseStatus.IN_REVIEW}
 )
 FINISHED = frozenset({CaseStatus.CLOSED, CaseStatus.WITHDRAWN})
@@ -41,6 +43,7 @@ RETURN_REASONS = {
     "other": "其他",
 }
 RATINGS = ("satisfied", "basically_satisfied", "unsatisfied")  # 满意 / 基本满意 / 不满意
+# The open-affairs office (办事公开办公室): triages what no rule claims, reviews, supervises.
 OFFICE_UNIT = "open_affairs"
 
 
@@ -318,7 +321,9 @@ def check_extension_request(
     _text(action.legal_basis, "the legal basis")
     if state.extension_pending is not None:
         raise Refusal(WRONG_STATE, "an extension request is already waiting for a decision")
-    if state.extensions >= policy.max_extensions or policy.max_extension <= 0:
+    if policy.max_extensions <= 0 or policy.max_extension <= 0:
+        raise Refusal(OVER_CAP, "this category allows no extension")
+    if state.extensions >= policy.max_extensions:
         raise Refusal(OVER_CAP, f"this category allows {policy.max_extensions} extension(s)")
     if not 0 < action.amount <= policy.max_extension:
         raise Refusal(

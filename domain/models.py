@@ -33,10 +33,6 @@ class Role(StrEnum):
 UNIT_BOUND_ROLES = frozenset({Role.HANDLER, Role.UNIT_HEAD})
 
 
-# Inquiries no rule claims go to the open-affairs office (办事公开办公室) for triage.
-TRIAGE_UNIT = "open_affairs"
-
-
 @dataclass
 class Citizen:
     name: str | None = None

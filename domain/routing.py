@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from domain.models import TRIAGE_UNIT
+from domain.case import OFFICE_UNIT
 
 
 @dataclass(frozen=True)
@@ -42,4 +42,4 @@ def choose_unit(
     for rule in sorted(rules, key=lambda r: (r.priority, r.name)):
         if rule.matches(category=category, district=district, content=content):
             return RouteDecision(unit_code=rule.unit_code, rule_name=rule.name)
-    return RouteDecision(unit_code=TRIAGE_UNIT, rule_name=None)
+    return RouteDecision(unit_code=OFFICE_UNIT, rule_name=None)

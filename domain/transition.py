@@ -6,17 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from domain.case import Actor, AgendaItem, CaseState
+from domain.notices import Notice
 from domain.policy import CasePolicy
-
-
-@dataclass
-class Notice:
-    """A message to queue in the outbox; `citizen` is resolved to the citizen's contact."""
-
-    audience: str  # citizen | unit | unit_head | office | supervisors
-    kind: str
-    body: str
-    unit_code: str | None = None
 
 
 @dataclass

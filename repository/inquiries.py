@@ -12,7 +12,7 @@ from uuid import UUID
 
 import asyncpg
 
-from domain.case import CaseStatus
+from domain.case import OPEN_STATUSES, CaseStatus
 from domain.models import InquiryInput
 from repository import Conn
 
@@ -226,6 +226,10 @@ async def list_escalations(conn: Conn, *, inquiry_id: UUID) -> list[asyncpg.Reco
     )
 
 
+# Waiting for the unit's reply: only these can be overdue (domain.case.OPEN_STATUSES).
+_OPEN = sorted(OPEN_STATUSES)
+
+
 async def search_inquiries(
     conn: Conn,
     *,
@@ -244,18 +248,20 @@ async def search_inquiries(
         ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR unit_code = $2)
         AND ($3::text IS NULL OR category = $3) AND ($4::text IS NULL OR channel = $4)
         AND ($5::boolean IS NULL OR
-             ((status IN ('dispatched', 'handling', 'returned', 'in_review') AND NOT paused
-               AND reply_due_at < now()) OR overdue) = $5)
+             ((status = ANY($10::text[]) AND NOT paused AND reply_due_at < now()) OR overdue) = $5)
         AND ($6::timestamptz IS NULL OR received_at >= $6)
         AND ($7::timestamptz IS NULL OR received_at < $7)
     """
     args = (status, unit, category, channel, overdue, received_from, received_to)
-    total = await conn.fetchval(f"SELECT count(*) FROM inquiries WHERE {where}", *args)
+    total = await conn.fetchval(
+        f"SELECT count(*) FROM inquiries WHERE {where.replace('$10', '$8')}", *args, _OPEN
+    )
     rows = await conn.fetch(
         f"SELECT * FROM inquiries WHERE {where} ORDER BY received_at DESC, id LIMIT $8 OFFSET $9",
         *args,
         limit,
         offset,
+        _OPEN,
     )
     return total, rows
 
@@ -285,7 +291,7 @@ async def overdue_inquiries(
         SELECT id, tracking_code, category, channel, unit_code, status, reply_due_at,
                escalation_level, extract(epoch FROM now() - reply_due_at)::bigint AS overdue_seconds
         FROM inquiries
-        WHERE status IN ('dispatched', 'handling', 'returned', 'in_review') AND NOT paused
+        WHERE status = ANY($4::text[]) AND NOT paused
           AND reply_due_at < now() AND ($1::text IS NULL OR unit_code = $1)
         ORDER BY reply_due_at, id
         LIMIT $2 OFFSET $3
@@ -293,6 +299,7 @@ async def overdue_inquiries(
         unit,
         limit,
         offset,
+        _OPEN,
     )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import asyncpg
 
-from domain.case import REPLY_CLOCK_RUNS, CaseStatus
+from domain.case import OPEN_STATUSES, CaseStatus
 from domain.explain import no_clock_reason
 from domain.privacy import mask_email, mask_phone
 
@@ -19,7 +19,7 @@ def clocks_note(status: str) -> str | None:
 
 def is_overdue(row: asyncpg.Record, now: datetime | None = None) -> bool:
     """Past the reply deadline while open, or closed late."""
-    waiting = row["status"] in REPLY_CLOCK_RUNS and not row["paused"]
+    waiting = row["status"] in OPEN_STATUSES and not row["paused"]
     due = row["reply_due_at"]
     late = waiting and due is not None and due < (now or datetime.now(UTC))
     return bool(row["overdue"]) or late

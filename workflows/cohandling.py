@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -14,7 +13,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.models import Role
     from domain.transition import CoHandlingAnswer, CoHandlingInput, CoHandlingRecord
 
-RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+from workflows.options import execute
 
 
 @workflow.defn
@@ -47,9 +46,10 @@ class CoHandlingWorkflow:
             # The deadline passed: the co-handler is escalated and the lead may reply without it.
             await self._record(task, "escalated")
             result = CoHandlerResult(unit_code=task.unit_code, outcome="escalated")
-        await workflow.get_external_workflow_handle(task.parent_workflow_id).signal(
-            "cohandler_done", result
+        lead = workflow.get_external_workflow_handle_for(
+            lead_case.CaseWorkflow.run, task.parent_workflow_id
         )
+        await lead.signal(lead_case.CaseWorkflow.cohandler_done, result)
         self._reported = True
         await workflow.wait_condition(workflow.all_handlers_finished)
         return result
@@ -75,7 +75,7 @@ class CoHandlingWorkflow:
     async def _record(
         self, task: CoHandlingInput, status: str, answer: CoHandlingAnswer | None = None
     ) -> None:
-        await workflow.execute_activity_method(
+        await execute(
             CaseActivities.record_cohandling,
             CoHandlingRecord(
                 inquiry_id=task.inquiry_id,
@@ -86,6 +86,9 @@ class CoHandlingWorkflow:
                 content=answer.content if answer else None,
                 answered_by=answer.actor.username if answer else None,
             ),
-            start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=RETRY,
         )
+
+
+# The lead case's module starts this workflow, so it imports this module; the way back is imported
+# last, once CoHandlingWorkflow exists, and used by module name (either may be imported first).
+from workflows import case as lead_case  # noqa: E402

@@ -1,8 +1,14 @@
-"""Custom search attributes kept current by the inquiry workflow (overdue lists in the web UI)."""
+"""Custom search attributes kept current by the case workflow (overdue lists in the web UI)."""
 
 from __future__ import annotations
 
-from temporalio.common import SearchAttributeKey
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import SearchAttributeKey, SearchAttributeUpdate
+
+with workflow.unsafe.imports_passed_through():
+    from domain.case import CaseState
 
 INQUIRY_STATUS = SearchAttributeKey.for_keyword("InquiryStatus")
 RESPONSIBLE_UNIT = SearchAttributeKey.for_keyword("ResponsibleUnit")
@@ -21,3 +27,17 @@ def dev_server_flags() -> list[str]:
     for key in ALL:
         flags += ["--search-attribute", f"{key.name}={_CLI_TYPES[key.indexed_value_type.name]}"]
     return flags
+
+
+def upsert(state: CaseState) -> None:
+    """Status, unit, reply due time, level and overdue of the case, as the web UI filters them."""
+    updates: list[SearchAttributeUpdate[Any]] = [
+        INQUIRY_STATUS.value_set(state.status),
+        ESCALATION_LEVEL.value_set(state.level),
+        OVERDUE.value_set(state.overdue),
+    ]
+    if state.unit is not None:
+        updates.append(RESPONSIBLE_UNIT.value_set(state.unit))
+    if state.deadlines.reply_due is not None:
+        updates.append(REPLY_DUE_AT.value_set(state.deadlines.reply_due))
+    workflow.upsert_search_attributes(updates)

@@ -1,6 +1,7 @@
 """Histories recorded from earlier versions of the workflows still replay: a change to running
 workflows must go through workflow.patched (STYLE.md). v1_* are legacy v1 (LegacyInquiryWorkflow,
-recorded type InquiryWorkflow, issue 2), v2_* are CaseWorkflow (issue 3)."""
+recorded type InquiryWorkflow, issue 2), v2_* are CaseWorkflow (issue 3); v2_path_* each path of
+it, recorded by tests/workflows/record_histories.py."""
 
 from __future__ import annotations
 
@@ -30,6 +31,33 @@ def test_histories_are_committed() -> None:
         # Before and after workflow.patched("policy-by-priority") in the policy reload.
         "v2_policy_changed_before_priorities.json",
         "v2_policy_changed_by_priority.json",
+        # Each path of the case workflow, recorded before issue 6 reshaped it
+        # (tests/workflows/record_histories.py).
+        "v2_path_calendar_change.json",
+        "v2_path_cohandling_answered_1.json",
+        "v2_path_cohandling_answered_2.json",
+        "v2_path_cohandling_escalated_1.json",
+        "v2_path_cohandling_escalated_2.json",
+        "v2_path_continued_as_new_first_run.json",
+        "v2_path_continued_as_new_carried_over.json",
+        "v2_path_continued_as_new_last_run.json",
+        "v2_path_extension.json",
+        "v2_path_info_supplement.json",
+        "v2_path_info_withdrawn.json",
+        "v2_path_ladder.json",
+        "v2_path_merge_1.json",
+        "v2_path_merge_2.json",
+        "v2_path_on_site.json",
+        "v2_path_policy_shorter.json",
+        "v2_path_rated_and_not_rated_1.json",
+        "v2_path_rated_and_not_rated_2.json",
+        "v2_path_reply_queued.json",
+        "v2_path_restart_on_supplement.json",
+        "v2_path_return_redispatch.json",
+        "v2_path_review.json",
+        "v2_path_transfer.json",
+        "v2_path_unsatisfied_reopen_decision.json",
+        "v2_path_urgent_unsigned_redispatch.json",
     } <= names
 
 

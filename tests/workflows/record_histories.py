@@ -1,0 +1,92 @@
+"""Record case-workflow histories of the paths for tests/workflows/test_replay.py.
+
+Not collected by default (no test_ prefix): run it explicitly, on the code whose command
+sequence the histories must pin, before a change to the workflows:
+
+    python -m pytest -p no:cacheprovider tests/workflows/record_histories.py
+
+RECORD=name,name records only those scenarios.
+
+Each scenario is a path test; afterwards the worker stops and every workflow of the test's task
+queue is written as v2_path_<scenario>[_<n>].json (n in start order when there are several).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Service
+from tests.workflows import (
+    test_paths_handling as handling,
+)
+from tests.workflows import (
+    test_paths_merge_cohandling as merge,
+)
+from tests.workflows import (
+    test_paths_onsite_urgent as onsite,
+)
+from tests.workflows import (
+    test_paths_reply as reply,
+)
+from tests.workflows import (
+    test_reprojection as reprojection,
+)
+from tests.workflows import (
+    test_sla_escalation as escalation,
+)
+from tests.workflows import (
+    test_worker_restart as restart,
+)
+
+HISTORIES = Path(__file__).parent / "histories"
+
+SCENARIOS: dict[str, Callable[[Service], Awaitable[None]]] = {
+    "return_redispatch": handling.test_return_redispatch_refusal_and_the_supervisor_after_n_returns,
+    "transfer": handling.test_transfer_by_the_office_keeps_the_reply_clock,
+    "extension": handling.test_extension_request_approval_cap_and_deadline,
+    "info_supplement": handling.test_pause_for_the_citizen_shifts_the_deadline_by_its_length,
+    "info_withdrawn": handling.test_an_unanswered_pause_withdraws_the_case,
+    "restart_on_supplement": handling.test_information_disclosure_restarts_its_clock_on_correction,
+    "review": reply.test_review_by_the_unit_head_refuses_then_approves,
+    "unsatisfied_reopen_decision": reply.test_unsatisfied_reopens_once_then_a_supervisor_decides,
+    "rated_and_not_rated": reply.test_satisfied_rating_closes_and_no_rating_closes_as_not_rated,
+    "merge": merge.test_a_merged_case_gets_the_main_case_answer_and_closes,
+    "cohandling_answered": merge.test_the_lead_replies_once_the_co_handler_answered,
+    "cohandling_escalated": merge.test_a_silent_co_handler_is_escalated_at_its_deadline,
+    "on_site": onsite.test_an_answer_given_on_the_spot_goes_straight_to_follow_up,
+    "urgent_unsigned_redispatch": (
+        onsite.test_an_unsigned_urgent_case_returns_to_the_office_and_is_redispatched
+    ),
+    "ladder": escalation.test_ladder_fires_once_each_at_its_time_and_a_late_reply_is_not_on_time,
+    "calendar_change": reprojection.test_a_new_holiday_moves_open_deadlines_and_is_recorded,
+    "policy_shorter": reprojection.test_a_shorter_policy_fires_past_steps_once_in_one_notice,
+    "reply_queued": restart.test_reply_sent_while_the_worker_is_down_is_taken_up,
+    "continued_as_new": onsite.test_a_long_urgent_case_continues_as_new_and_keeps_its_state,
+}
+
+
+NAMES = [n for n in os.environ.get("RECORD", "").split(",") if n] or list(SCENARIOS)
+
+
+@pytest.mark.parametrize("name", NAMES)
+async def test_record(service: Service, name: str) -> None:
+    await SCENARIOS[name](service)
+    await asyncio.sleep(1)  # let the last workflow tasks complete
+    await service.stop_worker()
+    found = [
+        w
+        async for w in service.client.list_workflows(f'TaskQueue = "{service.settings.task_queue}"')
+    ]
+    found.sort(key=lambda w: w.start_time)
+    assert found, "no workflow ran"
+    for n, info in enumerate(found, 1):
+        history = await service.client.get_workflow_handle(
+            info.id, run_id=info.run_id
+        ).fetch_history()
+        suffix = "" if len(found) == 1 else f"_{n}"
+        (HISTORIES / f"v2_path_{name}{suffix}.json").write_text(history.to_json(), encoding="utf-8")
