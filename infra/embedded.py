@@ -13,10 +13,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import structlog
 from temporalio.client import Client
 
+from repository.migrations import ensure_database
 from workflows.search_attributes import dev_server_flags
 
 log = structlog.get_logger(__name__)
@@ -50,15 +50,7 @@ class EmbeddedPostgres:
             pgserver.get_server, self._data_dir, cleanup_mode="stop"
         )
         admin_dsn = self._server.get_uri()
-        conn = await asyncpg.connect(admin_dsn)
-        try:
-            exists = await conn.fetchval(
-                "SELECT 1 FROM pg_database WHERE datname = $1", APP_DATABASE
-            )
-            if not exists:
-                await conn.execute(f'CREATE DATABASE "{APP_DATABASE}"')
-        finally:
-            await conn.close()
+        await ensure_database(admin_dsn, APP_DATABASE)
         return self._server.get_uri(APP_DATABASE)
 
     def stop(self) -> None:

@@ -52,3 +52,13 @@ async def migrate(dsn: str, directory: Path = MIGRATIONS_DIR) -> list[str]:
     finally:
         await conn.close()
     return applied
+
+
+async def ensure_database(admin_dsn: str, name: str) -> None:
+    """Create the application's database on a fresh server (the embedded one), once."""
+    conn = await asyncpg.connect(admin_dsn)
+    try:
+        if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()

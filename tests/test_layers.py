@@ -78,3 +78,65 @@ def test_a_wrong_import_is_named(tmp_path: Path) -> None:
         "domain/rules.py (domain) imports repository",
         "service/cases.py (service) imports api",
     ]
+
+
+# Calls that name a workflow's update, signal or query: the first argument must be a method
+# reference (CaseWorkflow.acknowledge), never a string a rename would silently break.
+MESSAGE_CALLS = {"execute_update", "start_update", "signal", "query"}
+# asyncpg calls that carry SQL; only repository/ may make them.
+SQL_CALLS = {"execute", "executemany", "fetch", "fetchrow", "fetchval"}
+
+
+def _calls(root: Path, names: set[str]) -> list[tuple[str, ast.Call]]:
+    found = []
+    for path in [*_modules(root), *sorted((root / "tests").rglob("*.py"))]:
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in names
+            ):
+                found.append((path.relative_to(root).as_posix(), node))
+    return found
+
+
+def _string_first_argument(call: ast.Call) -> bool:
+    return bool(call.args) and isinstance(call.args[0], ast.Constant | ast.JoinedStr)
+
+
+def messages_called_by_name(root: Path = ROOT) -> list[str]:
+    return [
+        f"{where}:{call.lineno} {call.func.attr}({ast.unparse(call.args[0])}, …)"  # type: ignore[attr-defined]
+        for where, call in _calls(root, MESSAGE_CALLS)
+        if _string_first_argument(call)
+    ]
+
+
+def sql_outside_the_repository(root: Path = ROOT) -> list[str]:
+    return [
+        f"{where}:{call.lineno} {call.func.attr}(…)"  # type: ignore[attr-defined]
+        for where, call in _calls(root, SQL_CALLS)
+        if not where.startswith(("repository/", "tests/")) and _string_first_argument(call)
+    ]
+
+
+def test_workflow_messages_are_called_by_method_reference() -> None:
+    assert messages_called_by_name() == []
+
+
+def test_sql_lives_only_in_the_repository() -> None:
+    assert sql_outside_the_repository() == []
+
+
+def test_the_checks_name_a_string_message_and_stray_sql(tmp_path: Path) -> None:
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "api").mkdir()
+    (tmp_path / "api" / "routes.py").write_text(
+        "async def f(h, conn):\n"
+        "    await h.execute_update('acknowledge', 1)\n"
+        "    await h.execute_update(CaseWorkflow.acknowledge, 1)\n"
+        "    await conn.fetchval('SELECT 1')\n"
+    )
+    assert messages_called_by_name(tmp_path) == ["api/routes.py:2 execute_update('acknowledge', …)"]
+    assert sql_outside_the_repository(tmp_path) == ["api/routes.py:4 fetchval(…)"]

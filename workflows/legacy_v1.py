@@ -15,8 +15,10 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeUpdate
+from temporalio.common import SearchAttributeUpdate
 from temporalio.exceptions import ApplicationError
+
+from workflows.options import ACTIVITY_RETRY, ACTIVITY_TIMEOUT
 
 with workflow.unsafe.imports_passed_through():
     from activities.legacy_v1 import LegacyInquiryActivities
@@ -36,12 +38,6 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.models import InquiryInput, ReplySubmission
     from workflows import search_attributes as sa
-
-ACTIVITY_TIMEOUT = timedelta(seconds=30)
-# Transient faults (database restarting) are retried for as long as it takes; nothing is dropped.
-ACTIVITY_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)
-)
 
 NOT_AWAITING_REPLY = "NotAwaitingReply"
 WRONG_UNIT = "WrongUnit"
