@@ -159,3 +159,10 @@ async def active_intake_keys(conn: Conn) -> list[asyncpg.Record]:
 async def active_category_codes(conn: Conn) -> list[str]:
     """The categories an inquiry may be filed under."""
     return [r["code"] for r in await conn.fetch("SELECT code FROM categories WHERE active")]
+
+
+async def active_categories(conn: Conn) -> list[asyncpg.Record]:
+    """The categories an inquiry may be filed under, with their names, for the forms."""
+    return await conn.fetch(
+        "SELECT code, name, name_zh, urgent FROM categories WHERE active ORDER BY urgent DESC, code"
+    )
