@@ -15,9 +15,13 @@ from tests.conftest import PASSWORD, Service
 CHROMIUM = Path("/usr/bin/chromium")
 
 
+def _chromium_installed() -> bool:
+    return CHROMIUM.exists()
+
+
 @pytest.fixture(scope="session")
 async def browser() -> AsyncIterator[Browser]:
-    if not CHROMIUM.exists():
+    if not _chromium_installed():
         pytest.fail(
             f"{CHROMIUM} is missing: `make test` installs Debian's chromium"
             " (or: apt-get install -y chromium)",
