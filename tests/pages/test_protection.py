@@ -10,9 +10,7 @@ from tests.conftest import Service
 from tests.pages.conftest import sign_in
 
 
-async def test_a_form_post_without_the_csrf_token_is_refused(
-    page: Page, service: Service
-) -> None:
+async def test_a_form_post_without_the_csrf_token_is_refused(page: Page, service: Service) -> None:
     inquiry_id, _ = await file_case(service, "outage")
     unit = (await row(service, inquiry_id))["unit_code"]
     await sign_in(page, service, "handler", unit)
