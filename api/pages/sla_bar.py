@@ -17,6 +17,7 @@ from markupsafe import Markup, escape
 from api.pages.present import when
 from api.pages.texts import Texts
 from domain.clock import SegmentKind
+from domain.explain import TargetExplanation
 from service.cases import SlaReport, SlaTarget
 
 WIDTH, LEFT, RIGHT = 640, 8, 632
@@ -34,12 +35,24 @@ def _number(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
+def _left_as_wall_time(e: TargetExplanation, seen_until: datetime) -> timedelta:
+    left = max(e.remaining, 0.0)
+    if e.unit == "natural_hours":
+        return timedelta(hours=left)
+    ran = (seen_until - e.started_at).total_seconds()
+    pace = ran / e.consumed if e.consumed > 0 else 3600.0
+    return timedelta(seconds=left * pace)
+
+
 def bar(target: SlaTarget, as_of: datetime, steps: Sequence[Any], t: Texts) -> Markup:
     """One target's bar; `steps` are escalation records (step, fired_at) of this case."""
     e = target.explained
     start = e.started_at
     seen_until = min(as_of, e.stopped_at) if e.stopped_at else as_of
-    end = max(e.due_at or seen_until, seen_until)
+    # While a pause stops the clock there is no due time: the budget left is drawn after now,
+    # at the pace the clock has run so far (exact for natural hours).
+    resume_end = seen_until + _left_as_wall_time(e, seen_until)
+    end = max(e.due_at or resume_end, seen_until)
     scale = max((end - start).total_seconds() * 1.08, 60.0)
 
     def x(moment: datetime) -> float:
@@ -57,6 +70,8 @@ def bar(target: SlaTarget, as_of: datetime, steps: Sequence[Any], t: Texts) -> M
         if e.extended > 0 and e.total > 0:
             share = timedelta(seconds=(due - start).total_seconds() * e.extended / e.total)
             parts.append(rect(due - share, due, "sla-extended"))
+    else:
+        parts.append(rect(start, resume_end, "sla-budget"))
     parts.append(rect(start, min(seen_until, due) if due else seen_until, "sla-consumed"))
     if due is not None and seen_until > due:
         parts.append(rect(due, seen_until, "sla-overdue"))
