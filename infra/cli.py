@@ -102,6 +102,8 @@ async def _run_embedded(settings: Settings) -> None:
         print(
             f"\nAPI          http://{settings.api_host}:{settings.api_port}  "
             f"(docs: http://{settings.api_host}:{settings.api_port}/docs)\n"
+            f"Pages        http://{settings.api_host}:{settings.api_port}/  "
+            f"(staff: http://{settings.api_host}:{settings.api_port}/console)\n"
             f"Temporal UI  http://127.0.0.1:{settings.temporal_ui_port}\n"
             f"Data         {var}\nPress Ctrl-C to stop.\n",
             flush=True,
