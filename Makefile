@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format clean
+.PHONY: run test lint format clean chromium screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,11 +18,21 @@ $(STAMP): pyproject.toml | $(BIN)/python
 run: $(STAMP)
 	$(BIN)/inquiry run
 
-test: $(STAMP)
+# The browser tests drive Debian's chromium (Playwright's own browser download is not used);
+# a CJK font so that screenshots show Chinese.
+chromium:
+	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+	@fc-list :lang=zh | grep -q . || (apt-get update && apt-get install -y fonts-wqy-microhei)
+
+test: $(STAMP) chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
+
+# PNGs of the main pages for the README, walked through with a case on the test stack.
+screenshots: $(STAMP) chromium
+	SCREENSHOT_DIR=docs/screenshots $(BIN)/python -m pytest -q tests/pages/test_screenshots.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

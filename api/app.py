@@ -14,7 +14,9 @@ import structlog
 from fastapi import FastAPI, Request, Response
 from temporalio.client import Client
 
+from api import pages
 from api.errors import install_error_handlers
+from api.ratelimit import TokenBucket
 from api.routes import admin, auth, calendar, cases, health, inquiries, public, work
 from core.db import create_pool
 from core.settings import Settings, get_settings
@@ -61,8 +63,10 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.state.public_limiter = TokenBucket(settings.public_rate_per_minute)
     for module in (health, auth, inquiries, work, public, admin, calendar, cases):
         app.include_router(module.router)
+    pages.install(app)
 
     @app.middleware("http")
     async def bind_request(

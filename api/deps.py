@@ -12,7 +12,7 @@ from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from temporalio.client import Client
 
 from api.errors import ApiError
-from api.security import hash_intake_key, read_token
+from api.security import DUMMY_HASH, hash_intake_key, read_token, verify_password
 from core.settings import Settings
 from domain.case import Actor
 from domain.models import Role
@@ -54,7 +54,17 @@ _UNAUTHENTICATED = ApiError(
 )
 
 
-async def _staff_from_token(token: str | None, pool: asyncpg.Pool, settings: Settings) -> Staff:
+async def authenticate(pool: asyncpg.Pool, username: str, password: str) -> asyncpg.Record | None:
+    """The active account with this password (argon2), else None: one check for token and page."""
+    async with pool.acquire() as conn:
+        user = await directory.get_user(conn, username=username)
+    # A wrong username costs as much as a wrong password.
+    valid = verify_password(user["password_hash"] if user else DUMMY_HASH, password)
+    return user if user is not None and valid and user["active"] else None
+
+
+async def staff_from_token(token: str | None, pool: asyncpg.Pool, settings: Settings) -> Staff:
+    """The account a signed token names, still active; 401 otherwise (bearer and cookie alike)."""
     claims = read_token(token, secret=settings.jwt_secret) if token else None
     if claims is None:
         raise _UNAUTHENTICATED
@@ -68,7 +78,7 @@ async def _staff_from_token(token: str | None, pool: asyncpg.Pool, settings: Set
 async def current_staff(
     pool: Pool, settings: AppSettings, token: Annotated[str | None, Depends(_bearer)]
 ) -> Staff:
-    return await _staff_from_token(token, pool, settings)
+    return await staff_from_token(token, pool, settings)
 
 
 def require_role(*roles: Role) -> Callable[..., Coroutine[Any, Any, Staff]]:
@@ -95,13 +105,17 @@ async def intake_caller(
         if client is None:
             raise ApiError(401, "invalid_api_key", "the intake key is unknown or revoked")
         return client
-    staff = await _staff_from_token(token, pool, settings)
+    staff = await staff_from_token(token, pool, settings)
     if staff.role not in (Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN):
         raise ApiError(403, "forbidden", "only operators file inquiries")
     return staff
 
 
 CurrentStaff = Annotated[Staff, Depends(current_staff)]
+
+# Who may do what at all (auth rules of the endpoints; the case's own rules are the workflow's).
+REPLIERS = (Role.HANDLER, Role.UNIT_HEAD)  # write the unit's reply
+CITIZEN_RECORDERS = (Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)  # record what a citizen said
 
 
 def actor_of(staff: Staff) -> Actor:

@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     # How often intake reloads its copy of the intake keys and categories (used while PostgreSQL
     # is down); an admin change reloads it at once.
     intake_refresh_seconds: float = 60.0
+    # Public lookups and citizen forms per client IP and minute (a token bucket; then 429).
+    public_rate_per_minute: int = 30
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     temporal_port: int = 7233

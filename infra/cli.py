@@ -6,6 +6,8 @@ import argparse
 import asyncio
 import contextlib
 import getpass
+import logging
+import os
 import signal
 import sys
 from datetime import date
@@ -103,6 +105,8 @@ async def _run_embedded(settings: Settings) -> None:
         print(
             f"\nAPI          http://{settings.api_host}:{settings.api_port}  "
             f"(docs: http://{settings.api_host}:{settings.api_port}/docs)\n"
+            f"Pages        http://{settings.api_host}:{settings.api_port}/  "
+            f"(staff: http://{settings.api_host}:{settings.api_port}/console)\n"
             f"Temporal UI  http://127.0.0.1:{settings.temporal_ui_port}\n"
             f"Data         {var}\nPress Ctrl-C to stop.\n",
             flush=True,
@@ -205,6 +209,18 @@ def main(argv: list[str] | None = None) -> None:
         asyncio.run(_dispatch(args, settings))
     except accounts.AccountError as refused:
         raise SystemExit(f"refused: {refused}") from None
+    if argv is None:
+        _leave_without_finalizing()
+
+
+def _leave_without_finalizing() -> None:
+    """The Temporal client's native threads can abort the interpreter while it finalizes
+    (temporalio/sdk-python#300, seen here as "PyGILState_Release … finalizing"): once the command
+    has done its work, flush what it wrote and leave without that step."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> None:

@@ -168,3 +168,10 @@ async def unit_exists(conn: Conn, *, code: str) -> bool:
 
 async def intake_key_named(conn: Conn, *, name: str) -> bool:
     return bool(await conn.fetchval("SELECT 1 FROM intake_keys WHERE name = $1", name))
+
+
+async def active_categories(conn: Conn) -> list[asyncpg.Record]:
+    """The categories an inquiry may be filed under, with their names, for the forms."""
+    return await conn.fetch(
+        "SELECT code, name, name_zh, urgent FROM categories WHERE active ORDER BY urgent DESC, code"
+    )

@@ -266,18 +266,31 @@ async def search_inquiries(
     return total, rows
 
 
-async def open_tasks(conn: Conn, *, unit_code: str) -> list[asyncpg.Record]:
+async def open_tasks(conn: Conn, *, unit_code: str | None) -> list[asyncpg.Record]:
+    """Open tasks, soonest due first: of one unit, or of every unit when unit_code is None."""
     return await conn.fetch(
         """
-        SELECT t.id AS task_id, t.kind, t.due_at, t.created_at, i.id AS inquiry_id,
+        SELECT t.id AS task_id, t.kind, t.due_at, t.created_at, t.unit_code, i.id AS inquiry_id,
                i.tracking_code, i.category, i.channel, i.content, i.address, i.district,
-               i.escalation_level, i.status, i.ack_due_at, i.acknowledged_at, i.paused
+               i.escalation_level, i.status, i.ack_due_at, i.acknowledged_at, i.paused,
+               i.due_provisional
         FROM tasks t JOIN inquiries i ON i.id = t.inquiry_id
-        WHERE t.unit_code = $1 AND t.status = 'open'
+        WHERE ($1::text IS NULL OR t.unit_code = $1) AND t.status = 'open'
         ORDER BY t.due_at NULLS LAST, t.id
         """,
         unit_code,
     )
+
+
+async def last_event_reason(conn: Conn, *, inquiry_id: UUID, kind: str) -> str | None:
+    """The reason recorded with the latest event of this kind (e.g. the 补正 question)."""
+    reason: str | None = await conn.fetchval(
+        "SELECT detail->>'reason' FROM inquiry_events WHERE inquiry_id = $1 AND kind = $2"
+        " ORDER BY occurred_at DESC, id DESC LIMIT 1",
+        inquiry_id,
+        kind,
+    )
+    return reason
 
 
 async def overdue_inquiries(

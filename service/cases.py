@@ -49,6 +49,7 @@ class Viewer(Protocol):
 class CitizenView:
     row: asyncpg.Record  # shown through service.inquiry_views.public, which masks and leaves out
     feedback_sent_at: datetime | None
+    question: str | None  # the unit's 补正 question, while the case waits for the answer
 
 
 @dataclass(frozen=True)
@@ -214,8 +215,13 @@ class CaseService:
             notices = await inquiry_repo.list_notifications(
                 conn, inquiry_id=row["id"], audience="citizen"
             )
+            question = None
+            if row["status"] == c.CaseStatus.PAUSED:
+                question = await inquiry_repo.last_event_reason(
+                    conn, inquiry_id=row["id"], kind="info_requested"
+                )
         sent = [n["sent_at"] for n in notices if n["sent_at"] and n["kind"] == "feedback"]
-        return CitizenView(row=row, feedback_sent_at=sent[0] if sent else None)
+        return CitizenView(row, feedback_sent_at=sent[0] if sent else None, question=question)
 
     async def timeline(self, inquiry_id: UUID, viewer: Viewer) -> Timeline:
         """Every transition, append-only."""

@@ -201,3 +201,6 @@ class PublicInquiry(BaseModel):
     feedback_sent_at: datetime | None
     contact: str | None
     awaiting: str | None = None
+    question: str | None = Field(
+        default=None, description="the unit's 补正 question while awaiting is 'supplement'"
+    )

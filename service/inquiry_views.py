@@ -91,7 +91,9 @@ def detail(
     }
 
 
-def public(row: asyncpg.Record, *, feedback_sent_at: datetime | None) -> dict[str, Any]:
+def public(
+    row: asyncpg.Record, *, feedback_sent_at: datetime | None, question: str | None = None
+) -> dict[str, Any]:
     return {
         "tracking_code": row["tracking_code"],
         "status": row["status"],
@@ -104,10 +106,11 @@ def public(row: asyncpg.Record, *, feedback_sent_at: datetime | None) -> dict[st
         "feedback_sent_at": feedback_sent_at,
         "contact": mask_phone(row["citizen_phone"]) or mask_email(row["citizen_email"]),
         "awaiting": _awaiting.get(row["status"]),
+        "question": question,
     }
 
 
-# What the citizen is asked for, by status (the question itself comes by SMS or email).
+# What the citizen is asked for, by status (a 补正 question is shown with it, and sent by SMS).
 _awaiting = {
     "paused": "supplement",  # 补正: answer the unit's question with the tracking code
     "follow_up": "rating",  # 回访: rate the answer

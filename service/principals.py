@@ -21,6 +21,14 @@ class Staff:
     def may_see_unit(self, unit_code: str | None) -> bool:
         return not self.unit_bound or unit_code == self.unit_code
 
+    def may_see_contact(self, unit_code: str | None) -> bool:
+        """The citizen's full contact: for those who call the citizen back or answer for the
+        case (operators, supervisors, admins) and the responsible unit's handlers. Unit heads
+        review replies and need no phone number; they see it masked."""
+        if self.role == Role.HANDLER:
+            return unit_code is not None and unit_code == self.unit_code
+        return self.role in (Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)
+
     @property
     def actor(self) -> Actor:
         """The caller as the case rules see them."""

@@ -8,11 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.security import OAuth2PasswordRequestForm
 
-from api.deps import AppSettings, Pool
+from api.deps import AppSettings, Pool, authenticate
 from api.errors import ApiError, error_responses
 from api.schemas import Token
-from api.security import DUMMY_HASH, issue_token, verify_password
-from repository import directory
+from api.security import issue_token
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -21,10 +20,8 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 async def token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()], pool: Pool, settings: AppSettings
 ) -> Token:
-    async with pool.acquire() as conn:
-        user = await directory.get_user(conn, username=form.username)
-    valid = verify_password(user["password_hash"] if user else DUMMY_HASH, form.password)
-    if user is None or not valid or not user["active"]:
+    user = await authenticate(pool, form.username, form.password)
+    if user is None:
         raise ApiError(401, "invalid_credentials", "wrong username or password")
     ttl = timedelta(minutes=settings.jwt_ttl_minutes)
     return Token(

@@ -31,17 +31,16 @@ from api.case_schemas import (
     TimelineOut,
     TransferIn,
 )
-from api.deps import Cases, CurrentStaff, Staff, actor_of, require_role
+from api.deps import CITIZEN_RECORDERS, Cases, CurrentStaff, Staff, actor_of, require_role
 from api.errors import error_responses
 from domain import case as c
-from domain.models import Role
 
 router = APIRouter(prefix="/api/v1/inquiries", tags=["cases"])
 
 ACTION = error_responses(401, 403, 404, 409, 422, 503)
 READ = error_responses(401, 403, 404)
 # Who records what a citizen said by phone: an auth rule on the endpoint, not a case rule.
-Operator = Annotated[Staff, Depends(require_role(Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN))]
+Operator = Annotated[Staff, Depends(require_role(*CITIZEN_RECORDERS))]
 
 
 @router.post("/{inquiry_id}/acknowledge", response_model=CaseOut, responses=ACTION)

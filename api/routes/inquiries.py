@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from api.case_schemas import ReplyAccepted
 from api.deps import (
+    REPLIERS,
     AppSettings,
     Cases,
     CurrentStaff,
@@ -26,14 +27,13 @@ from api.deps import (
 from api.errors import error_responses
 from api.schemas import ReplyIn
 from domain.case import CaseStatus
-from domain.models import Role
 from service import inquiries as reads
 from service.inquiry_models import InquiryCreate, InquiryCreated, InquiryDetail, Page
 from service.intake import file_inquiry
 
 router = APIRouter(prefix="/api/v1/inquiries", tags=["inquiries"])
 # Who may reply at all (an auth rule); whether this case takes the reply is the workflow's call.
-Replier = Annotated[Staff, Depends(require_role(Role.HANDLER, Role.UNIT_HEAD))]
+Replier = Annotated[Staff, Depends(require_role(*REPLIERS))]
 
 
 @router.post(

@@ -13,6 +13,7 @@ from api.deps import Pool, Staff, require_role
 from api.errors import error_responses
 from domain.models import Role
 from repository import inquiries as repo
+from service import work
 
 router = APIRouter(prefix="/api/v1", tags=["work"])
 
@@ -64,8 +65,7 @@ async def open_tasks(
     pool: Pool, staff: Annotated[Staff, Depends(require_role(Role.HANDLER, Role.UNIT_HEAD))]
 ) -> TasksOut:
     """The open tasks of the caller's unit, soonest due first."""
-    async with pool.acquire() as conn:
-        rows = await repo.open_tasks(conn, unit_code=staff.unit_code or "")
+    rows = await work.open_tasks(pool, unit_code=staff.unit_code or "")
     return TasksOut(unit=staff.unit_code, items=[TaskOut.model_validate(dict(r)) for r in rows])
 
 
