@@ -15,7 +15,7 @@ from fastapi import FastAPI, Request, Response
 from temporalio.client import Client
 
 from api.errors import install_error_handlers
-from api.routes import admin, auth, calendar, cases, health, inquiries, public, work
+from api.routes import admin, auth, calendar, cases, health, inquiries, public, reports, work
 from core.db import create_pool
 from core.settings import Settings, get_settings
 from core.temporal import connect_temporal
@@ -61,7 +61,7 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for module in (health, auth, inquiries, work, public, admin, calendar, cases):
+    for module in (health, auth, inquiries, work, public, admin, calendar, cases, reports):
         app.include_router(module.router)
 
     @app.middleware("http")
