@@ -275,14 +275,14 @@ def rate(numerator: int, denominator: int) -> float | None:
 
 
 def median(values: Sequence[int]) -> int | None:
-    """The middle value (the mean of the two middle ones, rounded), none for no values."""
+    """The middle value (the mean of the two middle ones, half a second up), none for none."""
     if not values:
         return None
     ordered = sorted(values)
     mid = len(ordered) // 2
     if len(ordered) % 2:
         return ordered[mid]
-    return round((ordered[mid - 1] + ordered[mid]) / 2)
+    return (ordered[mid - 1] + ordered[mid] + 1) // 2
 
 
 def percentile(values: Sequence[int], share: float) -> int | None:
