@@ -91,7 +91,7 @@ async def cases_behind(
 
 @router.get(
     "/reports/annual/{year}",
-    response_class=HTMLResponse,
+    response_class=Response,  # HTML or PDF, declared below; errors stay JSON
     responses={
         200: {
             "description": "the report as HTML, or as PDF for `Accept: application/pdf`",
