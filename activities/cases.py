@@ -3,7 +3,9 @@ ladder steps and co-handling. Each is idempotent, so Temporal may retry any of t
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
+from typing import Any
 
 import asyncpg
 import structlog
@@ -20,6 +22,7 @@ from domain.policy import STEP_LEVEL, CasePolicy, Step
 from domain.privacy import mask_contact
 from domain.routing import choose_unit
 from domain.transition import (
+    CaseColumns,
     CaseRoute,
     CoHandlingRecord,
     DueRequest,
@@ -34,6 +37,15 @@ from repository import cases as repo
 from repository import inquiries as inquiry_repo
 
 log = structlog.get_logger(__name__)
+
+
+def _columns_detail(columns: CaseColumns) -> dict[str, Any]:
+    """The read-model columns a transition set (its non-null ones), as JSON values."""
+    return {
+        name: value.isoformat() if isinstance(value, datetime) else value
+        for name, value in asdict(columns).items()
+        if value is not None
+    }
 
 
 def policy_from_row(row: asyncpg.Record) -> CasePolicy:
@@ -181,6 +193,9 @@ class CaseActivities:
                         "unit": t.unit_code,
                         "reason": t.reason,
                         "clock": t.clock,
+                        # The facts the transition set (on_time, rating, handling seconds…), so
+                        # reports recompute any past period from the events alone.
+                        "columns": _columns_detail(t.columns),
                     },
                 )
                 await repo.set_state(

@@ -4,10 +4,13 @@ tracking code; the one place that spells them."""
 from __future__ import annotations
 
 import secrets
+import uuid
 
 CASE_WORKFLOW_PREFIX = "inquiry-"
 # inquiries.workflow_version of the rows a case workflow runs (1: legacy v1, see workflows/).
 CASE_WORKFLOW_VERSION = 2
+# inquiries.workflow_version of a closed case of a past year brought in by the import: no workflow.
+IMPORTED_VERSION = 0
 
 
 def case_workflow_id(inquiry_id: str) -> str:
@@ -18,6 +21,20 @@ def case_workflow_id(inquiry_id: str) -> str:
 def cohandling_workflow_id(inquiry_id: str, unit_code: str) -> str:
     """The child workflow of one co-handling (协办) unit of a case."""
     return f"{case_workflow_id(inquiry_id)}-co-{unit_code}"
+
+
+_IMPORT_NAMESPACE = uuid.UUID("6f1d3c2a-5b8e-4c1f-9a7d-2e4b8c6a1f30")
+
+
+def imported_inquiry_id(natural_key: str) -> str:
+    """The id of an imported closed case: the same line (or external ref) always gets the same
+    id, so importing a file twice adds nothing."""
+    return str(uuid.uuid5(_IMPORT_NAMESPACE, natural_key))
+
+
+def imported_record_id(inquiry_id: str) -> str:
+    """inquiries.workflow_id of an imported closed case: unique, and no workflow has it."""
+    return f"imported-{inquiry_id}"
 
 
 def inquiry_id_of(workflow_id: str) -> str:

@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 from datetime import date
+from pathlib import Path
 
 import structlog
 import uvicorn
@@ -26,7 +27,8 @@ from infra import accounts
 from infra.embedded import EmbeddedPostgres, TemporalDevServer, port_free
 from repository import calendar as calendar_repo
 from repository.migrations import migrate
-from service import reproject
+from service import case_import, reproject
+from service.errors import ServiceError
 from worker import build_worker
 
 log = structlog.get_logger(__name__)
@@ -198,6 +200,13 @@ def _parser() -> argparse.ArgumentParser:
         "legacy", help="the first workflow version (legacy v1), kept for its running workflows"
     ).add_subparsers(dest="action", required=True)
     legacy.add_parser("status", help="count its still-running workflows in Temporal")
+    imports = sub.add_parser("import", help="bring in records of past years").add_subparsers(
+        dest="action", required=True
+    )
+    closed = imports.add_parser(
+        "closed-cases", help="closed cases from CSV, reported line by line; safe to repeat"
+    )
+    closed.add_argument("file", type=Path)
     return parser
 
 
@@ -278,6 +287,32 @@ async def _dispatch_service(args: argparse.Namespace, settings: Settings) -> Non
         print(await _with_pool(settings, add_key))
     elif args.command == "calendar":
         await _with_pool(settings, lambda pool: _calendar(args, settings, pool))
+    elif args.command == "import":
+        await _import_closed_cases(args.file, settings)
+
+
+async def _import_closed_cases(path: Path, settings: Settings) -> None:
+    """`inquiry import closed-cases FILE`: one line of output per CSV line, then the counts;
+    exits 1 when any line was refused, so a script notices."""
+    try:
+        data = await asyncio.to_thread(path.read_bytes)
+    except OSError as exc:
+        raise SystemExit(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        report = await _with_pool(
+            settings, lambda pool: case_import.import_closed_cases(pool, data)
+        )
+    except ServiceError as refused:
+        raise SystemExit(f"refused: {refused.message}") from None
+    for line in report.lines:
+        what = line.tracking_code or line.inquiry_id or ""
+        print(f"line {line.line}: {line.outcome} {line.reason or what}".rstrip())
+    print(
+        f"imported {report.imported}, skipped as duplicates {report.skipped_duplicate},"
+        f" errors {report.errors}"
+    )
+    if report.errors:
+        raise SystemExit(1)
 
 
 TEMPORAL_CONNECT_TIMEOUT = 15.0

@@ -34,6 +34,18 @@ def _declared(schema: dict[str, Any], spec: dict[str, Any]) -> bool:
     return False
 
 
+# Answers that are documents, not JSON: declared by their media type with a string schema.
+FILE_TYPES = ("text/html", "text/csv", "application/pdf", "application/vnd.openxmlformats")
+
+
+def _declared_answer(answer: dict[str, Any], spec: dict[str, Any]) -> bool:
+    content = answer.get("content", {})
+    if "application/json" in content:
+        return _declared(content["application/json"].get("schema", {}), spec)
+    files = [m for m in content if m.startswith(FILE_TYPES)]
+    return bool(files) and all(content[m].get("schema", {}).get("type") == "string" for m in files)
+
+
 def operations_missing_a_2xx_schema(
     spec: dict[str, Any], operations: list[tuple[str, str]]
 ) -> list[str]:
@@ -41,12 +53,8 @@ def operations_missing_a_2xx_schema(
     missing = []
     for method, path in operations:
         operation = spec["paths"][path][method.lower()]
-        schemas = [
-            answer.get("content", {}).get("application/json", {}).get("schema", {})
-            for status, answer in operation["responses"].items()
-            if status.startswith("2")
-        ]
-        if not schemas or not all(_declared(s, spec) for s in schemas):
+        answers = [a for status, a in operation["responses"].items() if status.startswith("2")]
+        if not answers or not all(_declared_answer(a, spec) for a in answers):
             missing.append(f"{method} {path}")
     return missing
 
