@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import asyncpg
 import httpx
@@ -25,6 +26,14 @@ async def _one_temporal(stack: Stack) -> int:
     servers = stack.temporal_servers()
     assert len(servers) == 1, f"Temporal servers on {stack.var / 'temporal.db'}: {servers}"
     return servers[0]
+
+
+def _postmaster(pg: Path) -> int | None:
+    """The pid in postmaster.pid (None while PostgreSQL rewrites it)."""
+    try:
+        return int((pg / "postmaster.pid").read_text().split()[0])
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 async def test_after_kill_9_of_run_the_next_start_comes_up(stack: Stack) -> None:
@@ -68,6 +77,20 @@ async def test_ctrl_c_leaves_no_process_behind(stack: Stack) -> None:
     assert await exited(run, within=40) == 0, stack.output(run)[-3000:]
     assert await nothing_left(stack, within=5) == []
     assert "stopped; `make run` again" in stack.output(run)
+
+
+async def test_ctrl_c_while_starting_leaves_no_process_behind(stack: Stack) -> None:
+    run = stack.inquiry("run")
+    for _ in range(300):  # the Temporal server is spawned; the stack is not up yet
+        if stack.temporal_servers():
+            break
+        await asyncio.sleep(0.05)
+    assert stack.temporal_servers(), stack.output(run)[-3000:]
+
+    run.send_signal(signal.SIGINT)
+    assert await exited(run, within=40) != 0
+    assert await nothing_left(stack, within=5) == []
+    assert "stopped while starting" in stack.output(run)
 
 
 async def test_a_killed_temporal_comes_back_and_the_worker_keeps_polling(stack: Stack) -> None:
@@ -121,8 +144,8 @@ async def test_orphan_postmaster_and_stale_pgserver_handle_do_not_block_the_next
     await asyncio.to_thread(
         subprocess.run, [sys.executable, "-c", crash, str(pg)], check=False, timeout=60
     )
-    orphan = int((pg / "postmaster.pid").read_text().split()[0])
-    assert alive(orphan)
+    orphan = _postmaster(pg)
+    assert orphan is not None and alive(orphan)
     assert json.loads((pg / ".handle_pids.json").read_text()) != []
 
     first = stack.inquiry("run")
@@ -137,6 +160,18 @@ async def test_orphan_postmaster_and_stale_pgserver_handle_do_not_block_the_next
 
     second = stack.inquiry("run")
     await stack.ready(second)
+    postmaster = _postmaster(pg)
+    assert postmaster is not None
+    os.kill(postmaster, signal.SIGKILL)
+    assert await gone(postmaster, within=5)
+    for _ in range(200):  # the restart writes a new postmaster.pid (backoff 1 s, 2 s, 4 s)
+        restarted = _postmaster(pg)
+        if restarted not in (None, postmaster) and alive(restarted):
+            break
+        await asyncio.sleep(0.1)
+    assert restarted != postmaster, stack.output(second)[-3000:]
+    await stack.ready(second)
+
     second.send_signal(signal.SIGTERM)
     assert await exited(second, within=40) == 0, stack.output(second)[-3000:]
     assert await nothing_left(stack, within=5) == []
