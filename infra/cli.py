@@ -85,14 +85,15 @@ async def _run_embedded(settings: Settings) -> None:
     die with this process and are restarted when they die alone."""
     var = settings.var_dir.resolve()
     var.mkdir(parents=True, exist_ok=True)
-    if not port_free(settings.api_port):
-        raise SystemExit(f"port {settings.api_port} is taken; set API_PORT to another port")
     temporal = TemporalDevServer(
         var_dir=var, port=settings.temporal_port, ui_port=settings.temporal_ui_port
     )
     postgres = None if settings.database_url else SupervisedPostgres(var / "pg")
     try:
         async with _stopped_by_signals():
+            await temporal.claim()  # first: a second `make run` on this var/ is told so
+            if not port_free(settings.api_port):
+                raise SystemExit(f"port {settings.api_port} is taken; set API_PORT to another port")
             client = await temporal.start()
             if postgres is not None:
                 settings.database_url = await postgres.start()

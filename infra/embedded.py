@@ -79,6 +79,7 @@ class TemporalDevServer:
         self.port, self.ui_port = port, ui_port
         self._child = Supervised("temporal", self._spawn, stop_signal=signal.SIGTERM)
         self._held = contextlib.ExitStack()
+        self._owner = False
 
     @property
     def address(self) -> str:
@@ -152,10 +153,18 @@ class TemporalDevServer:
             if not port_free(port):
                 raise SystemExit(f"port {port} is taken by another program; set {name}")
 
-    async def start(self, startup_seconds: float = 60.0) -> Client:
-        """Claim var/'s Temporal, replace a crash's orphan, start the server, and supervise it."""
+    async def claim(self) -> None:
+        """Become var/'s only Temporal owner (refused while another process is) and replace
+        what a crash left on the file; then the ports must be free."""
+        if self._owner:
+            return
         self._held.enter_context(owner_lock(self._lock_file, f"the Temporal of {self.db_file}"))
+        self._owner = True
         await self._replace_orphans()
+
+    async def start(self, startup_seconds: float = 60.0) -> Client:
+        """Claim var/'s Temporal, start the server, and supervise it."""
+        await self.claim()
         process = self._child.start()
         deadline = time.monotonic() + startup_seconds
         while True:
@@ -175,8 +184,10 @@ class TemporalDevServer:
 
     async def stop(self) -> None:
         await self._child.stop()
-        self._pid_file.unlink(missing_ok=True)
+        if self._owner:  # a refused start leaves the running owner's pid file alone
+            self._pid_file.unlink(missing_ok=True)
         self._held.close()
+        self._owner = False
 
 
 class EmbeddedPostgres:

@@ -71,7 +71,12 @@ async def test_a_frozen_orphan_of_temporal_is_replaced_not_joined(stack: Stack) 
 async def test_ctrl_c_leaves_no_process_behind(stack: Stack) -> None:
     run = stack.inquiry("run")
     await stack.ready(run)
-    assert stack.left_behind(), "the test must see the Temporal server it then expects gone"
+    server = await _one_temporal(stack)
+    second = stack.inquiry("run")  # same var/ and ports while the first runs: refused
+    assert await exited(second, within=30) != 0
+    assert f"already run by process {run.pid}" in stack.output(second)
+    assert stack.temporal_servers() == [server]
+    await stack.ready(run)
 
     run.send_signal(signal.SIGINT)
     assert await exited(run, within=40) == 0, stack.output(run)[-3000:]

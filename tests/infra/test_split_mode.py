@@ -4,6 +4,7 @@ separate processes; it never shares its SQLite file with a second server."""
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 
 import httpx
@@ -40,6 +41,7 @@ async def test_inquiry_temporal_alone_serves_a_client(stack: Stack) -> None:
     second = stack.inquiry("temporal")
     assert await exited(second, within=30) != 0
     assert "already run by process" in stack.output(second)
+    assert json.loads((stack.var / "temporal.pid").read_text())["pid"] in stack.temporal_servers()
     assert len(stack.temporal_servers()) == 1
 
     temporal.send_signal(signal.SIGINT)
