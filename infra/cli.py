@@ -10,6 +10,7 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from core.logging import configure_logging
 from core.settings import Settings, get_settings
 from core.temporal import connect_temporal
 from infra import accounts
-from infra.embedded import EmbeddedPostgres, TemporalDevServer, port_free
+from infra.embedded import EmbeddedPostgres, SupervisedPostgres, TemporalDevServer, port_free
 from repository import calendar as calendar_repo
 from repository.migrations import migrate
 from service import case_import, reproject
@@ -85,25 +86,26 @@ async def _serve(settings: Settings, *, client: Client, with_api: bool, with_wor
 
 async def _run_embedded(settings: Settings) -> None:
     """`make run`: PostgreSQL (unless DATABASE_URL), Temporal dev server, migrations, demo
-    directory, worker and API, all in the foreground."""
+    directory, worker and API, all in the foreground. PostgreSQL and Temporal are children that
+    die with this process and are restarted when they die alone."""
     var = settings.var_dir.resolve()
     var.mkdir(parents=True, exist_ok=True)
-    for port, what in ((settings.api_port, "API_PORT"), (settings.temporal_port, "TEMPORAL_PORT"),
-                       (settings.temporal_ui_port, "TEMPORAL_UI_PORT")):  # fmt: skip
-        if not port_free(port):
-            raise SystemExit(f"port {port} is taken; set {what} to another port")
-    postgres = await _embedded_postgres(settings)
     temporal = TemporalDevServer(
-        db_file=var / "temporal.db",
-        port=settings.temporal_port,
-        ui_port=settings.temporal_ui_port,
-        log_file=var / "temporal.log",
+        var_dir=var, port=settings.temporal_port, ui_port=settings.temporal_ui_port
     )
+    postgres = None if settings.database_url else SupervisedPostgres(var / "pg")
     try:
-        client = await temporal.start()
-        settings.temporal_address = temporal.address
-        await migrate(settings.database_url)
-        await _print_demo_secrets(settings.database_url)
+        async with _stopped_by_signals():
+            await temporal.claim()  # first: a second `make run` on this var/ is told so
+            if not port_free(settings.api_port):
+                raise SystemExit(f"port {settings.api_port} is taken; set API_PORT to another port")
+            client = await temporal.start()
+            if postgres is not None:
+                settings.database_url = await postgres.start()
+            settings.temporal_address = temporal.address
+            assert settings.database_url is not None
+            await migrate(settings.database_url)
+            await _print_demo_secrets(settings.database_url)
         print(
             f"\nAPI          http://{settings.api_host}:{settings.api_port}  "
             f"(docs: http://{settings.api_host}:{settings.api_port}/docs)\n"
@@ -115,10 +117,59 @@ async def _run_embedded(settings: Settings) -> None:
         )
         await _serve(settings, client=client, with_api=True, with_worker=True)
     finally:
-        temporal.stop()
+        await temporal.stop()
         if postgres is not None:
-            postgres.stop()
+            await postgres.stop()
         print("stopped; `make run` again resumes every open inquiry", flush=True)
+
+
+async def _run_temporal(settings: Settings) -> None:
+    """`inquiry temporal`: the embedded Temporal dev server alone, for split mode."""
+    var = settings.var_dir.resolve()
+    temporal = TemporalDevServer(
+        var_dir=var, port=settings.temporal_port, ui_port=settings.temporal_ui_port
+    )
+    stop = asyncio.Event()
+    try:
+        async with _stopped_by_signals():
+            await temporal.start()
+        print(
+            f"Temporal     {temporal.address}  (UI: http://127.0.0.1:{settings.temporal_ui_port})"
+            f"\nData         {temporal.db_file}\nPress Ctrl-C to stop.",
+            flush=True,
+        )
+        _stop_on_signals(stop)
+        await stop.wait()
+    finally:
+        await temporal.stop()
+
+
+@contextlib.asynccontextmanager
+async def _stopped_by_signals() -> AsyncIterator[None]:
+    """While starting up, SIGINT or SIGTERM abandons the start (the caller's finally cleans up)."""
+    task = asyncio.current_task()
+    assert task is not None
+    loop = asyncio.get_running_loop()
+    signalled = False
+
+    def cancel() -> None:
+        nonlocal signalled
+        if not signalled:
+            signalled = True
+            task.cancel()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, cancel)
+    try:
+        yield
+    except asyncio.CancelledError:
+        if not signalled:
+            raise
+        task.uncancel()
+        raise SystemExit("stopped while starting") from None
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
 
 
 async def _embedded_postgres(settings: Settings) -> EmbeddedPostgres | None:
@@ -166,6 +217,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="inquiry", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="the whole embedded stack in the foreground (make run)")
+    sub.add_parser("temporal", help="the embedded Temporal dev server alone (split mode)")
     sub.add_parser("api", help="the HTTP API")
     sub.add_parser("worker", help="the Temporal worker")
     sub.add_parser("migrate", help="apply SQL migrations")
@@ -238,6 +290,9 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> None:
         return
     if args.command == "legacy":  # asks Temporal only; no database needed
         await _legacy_status(settings)
+        return
+    if args.command == "temporal":
+        await _run_temporal(settings)
         return
     postgres = await _embedded_postgres(settings)
     try:

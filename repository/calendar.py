@@ -1,6 +1,6 @@
 """The operator calendar: day overrides on top of chinesecalendar, and the record of changes.
 
-The connection must come from `infra.db.create_pool` (jsonb is read and written as Python).
+The connection must come from `core.db.create_pool` (jsonb is read and written as Python).
 """
 
 from __future__ import annotations

@@ -1,0 +1,81 @@
+"""`inquiry temporal` runs the embedded dev server alone, so API, worker and Temporal can be
+separate processes; it never shares its SQLite file with a second server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+
+import httpx
+import pytest
+from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
+from temporalio.client import Client
+
+from tests.conftest import inquiry_body
+from tests.infra.stack import Stack, exited, nothing_left
+from workflows.search_attributes import ALL
+
+pytestmark = pytest.mark.timeout(90)
+
+
+async def _connect(address: str, within: float = 40.0) -> Client:
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        try:
+            return await Client.connect(address)
+        except RuntimeError:
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.3)
+
+
+async def test_inquiry_temporal_alone_serves_a_client(stack: Stack) -> None:
+    temporal = stack.inquiry("temporal")
+    client = await _connect(f"127.0.0.1:{stack.temporal_port}")
+    listed = await client.operator_service.list_search_attributes(
+        ListSearchAttributesRequest(namespace="default")
+    )
+    assert {key.name for key in ALL} <= set(listed.custom_attributes)
+
+    second = stack.inquiry("temporal")
+    assert await exited(second, within=30) != 0
+    assert "already run by process" in stack.output(second)
+    assert json.loads((stack.var / "temporal.pid").read_text())["pid"] in stack.temporal_servers()
+    assert len(stack.temporal_servers()) == 1
+
+    temporal.send_signal(signal.SIGINT)
+    assert await exited(temporal, within=30) == 0, stack.output(temporal)[-3000:]
+    assert await nothing_left(stack, within=5) == []
+
+
+async def test_api_worker_and_temporal_as_separate_processes(stack: Stack) -> None:
+    temporal = stack.inquiry("temporal")
+    await _connect(f"127.0.0.1:{stack.temporal_port}")
+    migrated = stack.inquiry("migrate")
+    assert await exited(migrated, within=30) == 0, stack.output(migrated)
+    demo = stack.inquiry("demo-data")
+    assert await exited(demo, within=30) == 0, stack.output(demo)
+    key = stack.intake_key(demo)
+    worker = stack.inquiry("worker")
+    api = stack.inquiry("api")
+    await stack.ready(api)
+
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{stack.api_port}", timeout=30) as http:
+        filed = await http.post(
+            "/api/v1/inquiries", json=inquiry_body(), headers={"X-API-Key": key}
+        )
+        assert filed.status_code == 201, filed.text
+        code = filed.json()["tracking_code"]
+        status = None
+        for _ in range(150):  # the worker, a process of its own, routes and dispatches it
+            status = (await http.get(f"/api/v1/public/inquiries/{code}")).json().get("status")
+            if status == "dispatched":
+                break
+            await asyncio.sleep(0.2)
+    assert status == "dispatched", stack.output(worker)[-3000:]
+
+    for process in (api, worker, temporal):
+        process.send_signal(signal.SIGINT)
+        assert await exited(process, within=30) == 0, stack.output(process)[-3000:]
+    assert await nothing_left(stack, within=5) == []
