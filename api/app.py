@@ -15,7 +15,20 @@ from fastapi import FastAPI, Request, Response
 from temporalio.client import Client
 
 from api.errors import install_error_handlers
-from api.routes import admin, auth, calendar, cases, health, inquiries, public, work
+from api.middleware import EdgeGuard
+from api.routes import (
+    accounts,
+    admin,
+    audit,
+    auth,
+    calendar,
+    cases,
+    health,
+    inquiries,
+    public,
+    work,
+)
+from api.security import LoginGuard
 from core.db import create_pool
 from core.settings import Settings, get_settings
 from core.temporal import connect_temporal
@@ -61,7 +74,8 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for module in (health, auth, inquiries, work, public, admin, calendar, cases):
+    app.state.login_guard = LoginGuard.from_settings(settings)
+    for module in (health, auth, inquiries, work, public, admin, calendar, cases, accounts, audit):
         app.include_router(module.router)
 
     @app.middleware("http")
@@ -83,4 +97,10 @@ def create_app(
         )
         return response
 
+    # Outermost, so an oversized, slow or NUL-carrying request is refused before anything else.
+    app.add_middleware(
+        EdgeGuard,
+        max_body_bytes=settings.max_body_bytes,
+        body_timeout=settings.body_timeout_seconds,
+    )
     return app

@@ -34,6 +34,7 @@ _MEANING = {
     404: "no such inquiry",
     409: "refused in the case's current state (nothing changed)",
     422: "invalid input (nothing changed)",
+    429: "too many attempts; wait for Retry-After seconds",
     503: "no worker answered in time (nothing changed)",
 }
 

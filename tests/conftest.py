@@ -173,7 +173,9 @@ async def service(
     )
     app = create_app(settings, pool=pool, temporal=temporal_env.client)
     server = _QuietServer(
-        uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, lifespan="on")
+        uvicorn.Config(
+            app, host="127.0.0.1", port=0, log_config=None, lifespan="on", server_header=False
+        )
     )
     server_task = asyncio.create_task(server.serve())
     while not server.started:
