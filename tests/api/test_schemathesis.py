@@ -122,7 +122,7 @@ async def test_no_generated_request_gets_a_server_error(
     for name, value in served.headers[principal].items():
         args += ["-H", f"{name}: {value}"]
     process = await asyncio.create_subprocess_exec(
-        *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+        *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, cwd=tmp_path
     )
     output, _ = await process.communicate()
     text = output.decode(errors="replace")
