@@ -16,8 +16,22 @@ from temporalio.client import Client
 
 from api import pages
 from api.errors import install_error_handlers
+from api.middleware import EdgeGuard
 from api.ratelimit import TokenBucket
-from api.routes import admin, auth, calendar, cases, health, inquiries, public, reports, work
+from api.routes import (
+    accounts,
+    admin,
+    audit,
+    auth,
+    calendar,
+    cases,
+    health,
+    inquiries,
+    public,
+    reports,
+    work,
+)
+from api.security import LoginGuard
 from core.db import create_pool
 from core.settings import Settings, get_settings
 from core.temporal import connect_temporal
@@ -64,7 +78,9 @@ def create_app(
     )
     install_error_handlers(app)
     app.state.public_limiter = TokenBucket(settings.public_rate_per_minute)
-    for module in (health, auth, inquiries, work, public, admin, calendar, cases, reports):
+    app.state.login_guard = LoginGuard.from_settings(settings)
+    routers = (health, auth, inquiries, work, public, admin, calendar, cases, reports)
+    for module in (*routers, accounts, audit):
         app.include_router(module.router)
     pages.install(app)
 
@@ -87,4 +103,10 @@ def create_app(
         )
         return response
 
+    # Outermost, so an oversized, slow or NUL-carrying request is refused before anything else.
+    app.add_middleware(
+        EdgeGuard,
+        max_body_bytes=settings.max_body_bytes,
+        body_timeout=settings.body_timeout_seconds,
+    )
     return app

@@ -12,7 +12,7 @@ from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from temporalio.client import Client
 
 from api.errors import ApiError
-from api.security import DUMMY_HASH, hash_intake_key, read_token, verify_password
+from api.security import DUMMY_HASH, LoginGuard, hash_intake_key, read_token, verify_password
 from core.settings import Settings
 from domain.case import Actor
 from domain.models import Role
@@ -40,10 +40,15 @@ def get_intake_directory(request: Request) -> IntakeDirectory:
     return cast(IntakeDirectory, request.app.state.intake_directory)
 
 
+def get_login_guard(request: Request) -> LoginGuard:
+    return cast(LoginGuard, request.app.state.login_guard)
+
+
 Pool = Annotated[asyncpg.Pool, Depends(get_pool)]
 Temporal = Annotated[Client, Depends(get_temporal)]
 AppSettings = Annotated[Settings, Depends(get_app_settings)]
 IntakeChecks = Annotated[IntakeDirectory, Depends(get_intake_directory)]
+LoginGuards = Annotated[LoginGuard, Depends(get_login_guard)]
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False)
@@ -70,7 +75,8 @@ async def staff_from_token(token: str | None, pool: asyncpg.Pool, settings: Sett
         raise _UNAUTHENTICATED
     async with pool.acquire() as conn:
         user = await directory.get_user(conn, username=claims["sub"])
-    if user is None or not user["active"]:
+    # A password change or a disabled user moves the version on: older tokens are refused.
+    if user is None or not user["active"] or user["token_version"] != claims["ver"]:
         raise _UNAUTHENTICATED
     return Staff(username=user["username"], role=Role(user["role"]), unit_code=user["unit_code"])
 

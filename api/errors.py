@@ -34,7 +34,7 @@ _MEANING = {
     404: "no such inquiry",
     409: "refused in the case's current state (nothing changed)",
     422: "invalid input (nothing changed)",
-    429: "too many requests from this client (see Retry-After)",
+    429: "too many requests or attempts (see Retry-After)",
     503: "no worker answered in time (nothing changed)",
 }
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal, Self
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
     StringConstraints,
+    model_validator,
 )
 
 from api.errors import ErrorOut
@@ -40,9 +41,28 @@ class UnitIn(BaseModel):
     active: bool = True
 
 
-class UnitPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _Patch(BaseModel):
+    """A partial change: a field left out keeps its value; `null` only where the column may be
+    empty (NULLABLE), since a column that may not be empty cannot be set to nothing."""
 
+    model_config = ConfigDict(extra="forbid")
+    NULLABLE: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="after")
+    def _no_null_for_required(self) -> Self:
+        nulled = sorted(
+            name
+            for name in self.model_fields_set
+            if getattr(self, name) is None and name not in self.NULLABLE
+        )
+        if nulled:
+            raise ValueError(
+                f"may not be null (leave the field out to keep it): {', '.join(nulled)}"
+            )
+        return self
+
+
+class UnitPatch(_Patch):
     name: (
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
         | None
@@ -90,7 +110,7 @@ class CategoryIn(PolicyFields):
     active: bool = True
 
 
-class CategoryPatch(PolicyFields):
+class CategoryPatch(PolicyFields, _Patch):
     model_config = ConfigDict(extra="forbid")
 
     name: (
@@ -122,8 +142,8 @@ class RuleIn(BaseModel):
     active: bool = True
 
 
-class RulePatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class RulePatch(_Patch):
+    NULLABLE = frozenset({"category", "district"})
 
     name: (
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]

@@ -37,6 +37,16 @@ class Settings(BaseSettings):
     var_dir: Path = Path("var")
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: str = "INFO"
+    # Hostile input: a body larger than this is refused (413) before it is read past the limit,
+    # and a body still arriving after body_timeout_seconds is refused (408).
+    max_body_bytes: int = 64 * 1024
+    body_timeout_seconds: float = 15.0
+    # Sign-in backoff: after this many failures in a row an account (or a client address) waits
+    # login_backoff_seconds, doubling with each further failure up to login_backoff_max_seconds.
+    login_account_failures: int = 5
+    login_client_failures: int = 20
+    login_backoff_seconds: float = 30.0
+    login_backoff_max_seconds: float = 3600.0
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

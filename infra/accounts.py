@@ -1,58 +1,58 @@
-"""Creating staff accounts, intake keys and the demo directory (CLI and `inquiry run`)."""
+"""The demo directory (CLI and `inquiry run`); the account rules themselves are in
+service/accounts.py, shared with the admin API."""
 
 from __future__ import annotations
 
+import argparse
 import secrets
 from dataclasses import asdict, dataclass
 
 import asyncpg
 
-from api.security import hash_intake_key, hash_password, new_intake_key
 from domain import directory as demo
-from domain.models import UNIT_BOUND_ROLES, Channel, Role
-from repository import Conn, directory
 from repository import cases as case_repo
+from repository import directory
+from service.accounts import (  # re-exported: the CLI and the tests create accounts here
+    AccountError as AccountError,
+)
+from service.accounts import NoSuchAccount as NoSuchAccount
+from service.accounts import add_intake_key as add_intake_key
+from service.accounts import add_user as add_user
+from service.accounts import change_password, revoke_intake_key, set_user_active
+
+CLI_ACTOR = "cli"
 
 
-class AccountError(ValueError):
-    """A request the directory refuses (unknown role, unit or channel; a taken name)."""
-
-
-async def add_user(
-    conn: Conn, *, username: str, role: str, unit_code: str | None, password: str
-) -> None:
-    try:
-        parsed = Role(role)
-    except ValueError as exc:
-        raise AccountError(f"unknown role {role!r}; use one of {[r.value for r in Role]}") from exc
-    if parsed in UNIT_BOUND_ROLES and not unit_code:
-        raise AccountError(f"a {role} belongs to a unit: give --unit")
-    if unit_code and not await directory.unit_exists(conn, code=unit_code):
-        raise AccountError(f"there is no unit {unit_code!r}")
-    if len(password) < 8:
-        raise AccountError("the password needs at least 8 characters")
-    created = await directory.add_user(
-        conn,
-        username=username,
-        password_hash=hash_password(password),
-        role=parsed.value,
-        unit_code=unit_code if parsed in UNIT_BOUND_ROLES else None,
-    )
-    if not created:
-        raise AccountError(f"the username {username!r} is taken")
-
-
-async def add_intake_key(conn: Conn, *, name: str, channel: str) -> str:
-    """Create a key and return it; only its hash is kept, so this is the one time it is seen."""
-    if channel not in {c.value for c in Channel}:
-        raise AccountError(f"unknown channel {channel!r}; use one of {[c.value for c in Channel]}")
-    key = new_intake_key()
-    created = await directory.add_intake_key(
-        conn, name=name, channel=channel, key_prefix=key[:8], key_hash=hash_intake_key(key)
-    )
-    if not created:
-        raise AccountError(f"an intake key named {name!r} exists")
-    return key
+async def command(args: argparse.Namespace, pool: asyncpg.Pool, password: str) -> str:
+    """`inquiry user add|passwd|disable` and `inquiry intake-key add|list|revoke`: what to print."""
+    async with pool.acquire() as conn, conn.transaction():
+        if args.command == "user" and args.action == "add":
+            await add_user(
+                conn, username=args.username, role=args.role, unit_code=args.unit,
+                password=password, actor=CLI_ACTOR,
+            )  # fmt: skip
+            return f"user {args.username} added"
+        if args.command == "user" and args.action == "passwd":
+            await change_password(conn, username=args.username, password=password, actor=CLI_ACTOR)
+            return f"password of {args.username} changed; its earlier tokens no longer work"
+        if args.command == "user" and args.action == "disable":
+            await set_user_active(conn, username=args.username, active=False, actor=CLI_ACTOR)
+            return f"user {args.username} disabled; its tokens no longer work"
+        if args.action == "add":
+            return await add_intake_key(conn, name=args.name, channel=args.channel, actor=CLI_ACTOR)
+        if args.action == "revoke":
+            await revoke_intake_key(conn, name=args.name, actor=CLI_ACTOR)
+            return (
+                f"intake key {args.name} revoked (a running API stops taking it within"
+                " INTAKE_REFRESH_SECONDS)"
+            )
+        rows = await directory.list_intake_keys(conn)
+    lines = [
+        f"{r['name']:<24} {r['channel']:<12} {r['key_prefix']}…  "
+        + ("active" if r["active"] else f"revoked {r['revoked_at']:%Y-%m-%d %H:%M}")
+        for r in rows
+    ]
+    return "\n".join(lines) or "no intake keys"
 
 
 @dataclass
@@ -87,9 +87,18 @@ async def load_demo_data(pool: asyncpg.Pool) -> DemoSecrets:
             if await directory.get_user(conn, username=username):
                 continue
             password = secrets.token_urlsafe(12)
-            await add_user(conn, username=username, role=role, unit_code=unit, password=password)
+            await add_user(
+                conn,
+                username=username,
+                role=role,
+                unit_code=unit,
+                password=password,
+                actor="demo-data",
+            )
             created.passwords[username] = password
         name, channel = demo.DEMO_INTAKE_KEY
         if not await directory.intake_key_named(conn, name=name):
-            created.intake_key = await add_intake_key(conn, name=name, channel=channel)
+            created.intake_key = await add_intake_key(
+                conn, name=name, channel=channel, actor="demo-data"
+            )
     return created

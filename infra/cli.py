@@ -26,6 +26,7 @@ from core.settings import Settings, get_settings
 from core.temporal import connect_temporal
 from infra import accounts
 from infra.embedded import EmbeddedPostgres, SupervisedPostgres, TemporalDevServer, port_free
+from infra.install_secret import use_install_secret
 from repository import calendar as calendar_repo
 from repository.migrations import migrate
 from service import case_import, reproject
@@ -63,7 +64,12 @@ async def _serve(settings: Settings, *, client: Client, with_api: bool, with_wor
     if with_api:
         app = create_app(settings, pool=pool, temporal=client)
         config = uvicorn.Config(
-            app, host=settings.api_host, port=settings.api_port, log_config=None, access_log=False
+            app,
+            host=settings.api_host,
+            port=settings.api_port,
+            log_config=None,
+            access_log=False,
+            server_header=False,
         )
         server = _Server(config)
         tasks.append(asyncio.create_task(server.serve()))
@@ -229,12 +235,19 @@ def _parser() -> argparse.ArgumentParser:
     add_user.add_argument("--username", required=True)
     add_user.add_argument("--role", required=True)
     add_user.add_argument("--unit", default=None)
+    passwd = user.add_parser("passwd", help="a new password (from stdin); old tokens stop working")
+    passwd.add_argument("--username", required=True)
+    disable = user.add_parser("disable", help="the user can no longer sign in; tokens stop working")
+    disable.add_argument("--username", required=True)
     key = sub.add_parser("intake-key", help="intake keys").add_subparsers(
         dest="action", required=True
     )
     add_key = key.add_parser("add", help="create a key for an intake client; printed once")
     add_key.add_argument("--name", required=True)
     add_key.add_argument("--channel", required=True)
+    key.add_parser("list", help="every intake key: name, channel, prefix, active")
+    revoke = key.add_parser("revoke", help="the key stops working")
+    revoke.add_argument("--name", required=True)
     cal = sub.add_parser(
         "calendar", help="the operator calendar: holidays and make-up working days"
     ).add_subparsers(dest="action", required=True)
@@ -265,10 +278,11 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     settings = get_settings()
+    use_install_secret(settings)
     configure_logging(log_format=settings.log_format, level=settings.log_level)
     try:
         asyncio.run(_dispatch(args, settings))
-    except accounts.AccountError as refused:
+    except (accounts.AccountError, accounts.NoSuchAccount) as refused:
         raise SystemExit(f"refused: {refused}") from None
     if argv is None:
         _leave_without_finalizing()
@@ -318,28 +332,10 @@ async def _dispatch_service(args: argparse.Namespace, settings: Settings) -> Non
     elif args.command == "demo-data":
         assert settings.database_url is not None
         await _print_demo_secrets(settings.database_url)
-    elif args.command == "user":
-        password = _read_password()
-
-        async def add(pool):  # type: ignore[no-untyped-def]
-            async with pool.acquire() as conn:
-                await accounts.add_user(
-                    conn,
-                    username=args.username,
-                    role=args.role,
-                    unit_code=args.unit,
-                    password=password,
-                )
-
-        await _with_pool(settings, add)
-        print(f"user {args.username} added")
-    elif args.command == "intake-key":
-
-        async def add_key(pool):  # type: ignore[no-untyped-def]
-            async with pool.acquire() as conn:
-                return await accounts.add_intake_key(conn, name=args.name, channel=args.channel)
-
-        print(await _with_pool(settings, add_key))
+    elif args.command in ("user", "intake-key"):
+        reads_password = args.command == "user" and args.action in ("add", "passwd")
+        password = _read_password() if reads_password else ""
+        print(await _with_pool(settings, lambda pool: accounts.command(args, pool, password)))
     elif args.command == "calendar":
         await _with_pool(settings, lambda pool: _calendar(args, settings, pool))
     elif args.command == "import":

@@ -175,3 +175,74 @@ async def active_categories(conn: Conn) -> list[asyncpg.Record]:
     return await conn.fetch(
         "SELECT code, name, name_zh, urgent FROM categories WHERE active ORDER BY urgent DESC, code"
     )
+
+
+async def get_row(conn: Conn, table: str, key_value: Any) -> asyncpg.Record | None:
+    """One editable row by its key, locked until the transaction ends (its `before` for audit)."""
+    key, _ = EDITABLE[table]
+    return await conn.fetchrow(f"SELECT * FROM {table} WHERE {key} = $1 FOR UPDATE", key_value)
+
+
+# What the admin API and the audit log may show of a user: never the password hash.
+USER_COLUMNS = "username, role, unit_code, active, token_version, created_at, updated_at"
+
+
+async def list_users(conn: Conn) -> list[asyncpg.Record]:
+    return await conn.fetch(f"SELECT {USER_COLUMNS} FROM users ORDER BY username")
+
+
+async def user_view(conn: Conn, *, username: str) -> asyncpg.Record | None:
+    """The user without the password hash, locked until the transaction ends."""
+    return await conn.fetchrow(
+        f"SELECT {USER_COLUMNS} FROM users WHERE username = $1 FOR UPDATE", username
+    )
+
+
+async def set_password(conn: Conn, *, username: str, password_hash: str) -> asyncpg.Record | None:
+    """A new password; the token version moves on, so tokens issued before stop working."""
+    return await conn.fetchrow(
+        f"""
+        UPDATE users SET password_hash = $2, token_version = token_version + 1, updated_at = now()
+        WHERE username = $1 RETURNING {USER_COLUMNS}
+        """,
+        username,
+        password_hash,
+    )
+
+
+async def set_user_active(conn: Conn, *, username: str, active: bool) -> asyncpg.Record | None:
+    """Disable (or enable) a user; disabling moves the token version on as well."""
+    return await conn.fetchrow(
+        f"""
+        UPDATE users SET active = $2, updated_at = now(),
+               token_version = token_version + CASE WHEN $2 THEN 0 ELSE 1 END
+        WHERE username = $1 RETURNING {USER_COLUMNS}
+        """,
+        username,
+        active,
+    )
+
+
+# What may be shown of an intake key: never its hash.
+KEY_COLUMNS = "name, channel, key_prefix, active, created_at, revoked_at"
+
+
+async def list_intake_keys(conn: Conn) -> list[asyncpg.Record]:
+    return await conn.fetch(f"SELECT {KEY_COLUMNS} FROM intake_keys ORDER BY name")
+
+
+async def intake_key_view(conn: Conn, *, name: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"SELECT {KEY_COLUMNS} FROM intake_keys WHERE name = $1 FOR UPDATE", name
+    )
+
+
+async def revoke_intake_key(conn: Conn, *, name: str) -> asyncpg.Record | None:
+    """The key stops working; revoking a revoked key changes nothing (its first time is kept)."""
+    return await conn.fetchrow(
+        f"""
+        UPDATE intake_keys SET active = false, revoked_at = coalesce(revoked_at, now())
+        WHERE name = $1 RETURNING {KEY_COLUMNS}
+        """,
+        name,
+    )

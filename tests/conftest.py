@@ -170,10 +170,13 @@ async def service(
         task_queue=f"test-{uuid.uuid4().hex[:8]}",
         jwt_secret="test-secret-" + uuid.uuid4().hex,
         reply_wait_seconds=10,
+        body_timeout_seconds=3,  # tests/security sends a body that never arrives
     )
     app = create_app(settings, pool=pool, temporal=temporal_env.client)
     server = _QuietServer(
-        uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, lifespan="on")
+        uvicorn.Config(
+            app, host="127.0.0.1", port=0, log_config=None, lifespan="on", server_header=False
+        )
     )
     server_task = asyncio.create_task(server.serve())
     while not server.started:

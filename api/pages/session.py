@@ -73,10 +73,14 @@ def _cookie(response: Response, name: str, value: str, settings: Settings, **kw:
     )
 
 
-def sign_in(response: Response, *, username: str, role: str, settings: Settings) -> None:
+def sign_in(
+    response: Response, *, username: str, role: str, version: int, settings: Settings
+) -> None:
     """Set the session cookie for this account and a fresh CSRF token."""
     ttl = timedelta(minutes=settings.jwt_ttl_minutes)
-    token = issue_token(username=username, role=role, secret=settings.jwt_secret, ttl=ttl)
+    token = issue_token(
+        username=username, role=role, version=version, secret=settings.jwt_secret, ttl=ttl
+    )
     _cookie(response, SESSION_COOKIE, token, settings, max_age=int(ttl.total_seconds()))
     _cookie(response, CSRF_COOKIE, new_csrf_token(), settings)
 

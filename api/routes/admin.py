@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from api.deps import IntakeChecks, Pool, Staff, Temporal, require_role
 from api.errors import ApiError, error_responses
+from api.paging import RowId
 from api.schemas import (
     CategoryChanged,
     CategoryIn,
@@ -28,8 +29,8 @@ from api.schemas import (
     UnitPatch,
 )
 from domain.models import Role
+from repository import audit, directory
 from repository import cases as case_repo
-from repository import directory
 from service.reproject import notify_policy_change
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"], responses=error_responses(401, 403))
@@ -74,6 +75,8 @@ async def _write(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.pool.PoolConnectio
         ) from exc
     except asyncpg.CheckViolationError as exc:
         raise ApiError(422, "invalid_value", "a value is out of range") from exc
+    except asyncpg.NotNullViolationError as exc:
+        raise ApiError(422, "validation_error", "a required value may not be null") from exc
 
 
 async def _list(pool: asyncpg.Pool, table: str, model: type[Out]) -> list[Out]:
@@ -81,20 +84,33 @@ async def _list(pool: asyncpg.Pool, table: str, model: type[Out]) -> list[Out]:
         return [model.model_validate(_out(r)) for r in await directory.list_rows(conn, table)]
 
 
-async def _create(pool: asyncpg.Pool, table: str, body: BaseModel, model: type[Out]) -> Out:
+async def _create(
+    pool: asyncpg.Pool, table: str, body: BaseModel, model: type[Out], staff: Staff
+) -> Out:
     async with _write(pool) as conn:
         row = await directory.insert_row(conn, table, body.model_dump(exclude_none=True))
-    assert row is not None
+        assert row is not None
+        key, _ = directory.EDITABLE[table]
+        await audit.record(
+            conn, actor=staff.username, action=f"{table}.create", target_type=table,
+            target=str(row[key]), before=None, after=row,
+        )  # fmt: skip
     return model.model_validate(_out(row))
 
 
 async def _patch(
-    pool: asyncpg.Pool, table: str, key: Any, body: BaseModel, model: type[Out]
+    pool: asyncpg.Pool, table: str, key: Any, body: BaseModel, model: type[Out], staff: Staff
 ) -> Out:
     async with _write(pool) as conn:
+        before = await directory.get_row(conn, table, key)
+        if before is None:
+            raise ApiError(404, "not_found", f"no such row in {table}")
         row = await directory.update_row(conn, table, key, body.model_dump(exclude_unset=True))
-    if row is None:
-        raise ApiError(404, "not_found", f"no such row in {table}")
+        await audit.record(
+            conn, actor=staff.username, action=f"{table}.change", target_type=table,
+            target=str(key), before=before, after=row,
+        )  # fmt: skip
+    assert row is not None
     return model.model_validate(_out(row))
 
 
@@ -104,13 +120,13 @@ async def list_units(pool: Pool, _: Admin) -> list[UnitOut]:
 
 
 @router.post("/units", status_code=201, responses=WRITE_REFUSALS)
-async def create_unit(body: UnitIn, pool: Pool, _: Admin) -> UnitOut:
-    return await _create(pool, "units", body, UnitOut)
+async def create_unit(body: UnitIn, pool: Pool, staff: Admin) -> UnitOut:
+    return await _create(pool, "units", body, UnitOut, staff)
 
 
 @router.patch("/units/{code}", responses={**WRITE_REFUSALS, **error_responses(404)})
-async def change_unit(code: str, body: UnitPatch, pool: Pool, _: Admin) -> UnitOut:
-    return await _patch(pool, "units", code, body, UnitOut)
+async def change_unit(code: str, body: UnitPatch, pool: Pool, staff: Admin) -> UnitOut:
+    return await _patch(pool, "units", code, body, UnitOut, staff)
 
 
 @router.get("/categories")
@@ -120,9 +136,9 @@ async def list_categories(pool: Pool, _: Admin) -> list[CategoryOut]:
 
 @router.post("/categories", status_code=201, responses=WRITE_REFUSALS)
 async def create_category(
-    body: CategoryIn, pool: Pool, checks: IntakeChecks, _: Admin
+    body: CategoryIn, pool: Pool, checks: IntakeChecks, staff: Admin
 ) -> CategoryOut:
-    created = await _create(pool, "categories", body, CategoryOut)
+    created = await _create(pool, "categories", body, CategoryOut, staff)
     await checks.refresh()  # intake may file under it at once, also while PostgreSQL is down
     return created
 
@@ -134,10 +150,10 @@ async def change_category(
     pool: Pool,
     temporal: Temporal,
     checks: IntakeChecks,
-    _: Admin,
+    staff: Admin,
 ) -> CategoryChanged:
     """A changed policy applies to new cases, and open cases re-project their due times."""
-    row = await _patch(pool, "categories", code, body, CategoryOut)
+    row = await _patch(pool, "categories", code, body, CategoryOut, staff)
     await checks.refresh()
     told = await notify_policy_change(pool, temporal, category=code)
     return CategoryChanged(**row.model_dump(), cases_notified=told)
@@ -149,13 +165,13 @@ async def list_rules(pool: Pool, _: Admin) -> list[RuleOut]:
 
 
 @router.post("/routing-rules", status_code=201, responses=WRITE_REFUSALS)
-async def create_rule(body: RuleIn, pool: Pool, _: Admin) -> RuleOut:
-    return await _create(pool, "routing_rules", body, RuleOut)
+async def create_rule(body: RuleIn, pool: Pool, staff: Admin) -> RuleOut:
+    return await _create(pool, "routing_rules", body, RuleOut, staff)
 
 
 @router.patch("/routing-rules/{rule_id}", responses={**WRITE_REFUSALS, **error_responses(404)})
-async def change_rule(rule_id: int, body: RulePatch, pool: Pool, _: Admin) -> RuleOut:
-    return await _patch(pool, "routing_rules", rule_id, body, RuleOut)
+async def change_rule(rule_id: RowId, body: RulePatch, pool: Pool, staff: Admin) -> RuleOut:
+    return await _patch(pool, "routing_rules", rule_id, body, RuleOut, staff)
 
 
 @router.get("/categories/{code}/priorities")
@@ -174,14 +190,19 @@ async def set_priority_targets(
     body: PriorityTargetsIn,
     pool: Pool,
     temporal: Temporal,
-    _: Admin,
+    staff: Admin,
 ) -> PriorityTargetsChanged:
     """Targets for inquiries of this category and priority; open cases re-project."""
     async with _write(pool) as conn:
         if await directory.get_category(conn, code=code) is None:
             raise ApiError(404, "not_found", f"there is no category {code!r}")
+        before = await case_repo.priority_override(conn, category=code, priority=priority)
         row = await case_repo.set_priority_override(
             conn, category=code, priority=priority, fields=body.model_dump()
         )
+        await audit.record(
+            conn, actor=staff.username, action="priority_targets.set",
+            target_type="priority_targets", target=f"{code}/{priority}", before=before, after=row,
+        )  # fmt: skip
     told = await notify_policy_change(pool, temporal, category=code)
     return PriorityTargetsChanged(**_out(row), cases_notified=told)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, model_validator
@@ -17,6 +17,7 @@ from api.deps import Pool, Staff, Temporal, require_role
 from api.errors import ApiError, error_responses
 from api.schemas import CalendarDayOut
 from domain.models import Role
+from repository import Conn, audit
 from repository import calendar as calendar_repo
 from service import reproject
 
@@ -107,10 +108,12 @@ async def set_calendar(
     """Create or replace overrides in one transaction, record the change, tell open cases."""
     days = {d.day: (d.working, d.note) for d in body.days}
     async with pool.acquire() as conn, conn.transaction():
+        before = await _days_as_set(conn, list(days))
         changed = await calendar_repo.set_days(conn, days=days, updated_by=staff.username)
         change_id = await calendar_repo.record_change(
             conn, changed_by=staff.username, days=list(days), reason=body.reason
         )
+        await _audit(conn, staff, "calendar.set", before, await _days_as_set(conn, list(days)))
     told, unreached = await reproject.announce(
         pool, temporal, change_id=change_id, days=list(days), reason=body.reason
     )
@@ -123,13 +126,34 @@ async def remove_from_calendar(
 ) -> CalendarChanged:
     """Remove overrides (the day follows chinesecalendar again); 404 if none of them existed."""
     async with pool.acquire() as conn, conn.transaction():
+        before = await _days_as_set(conn, body.days)
         removed = await calendar_repo.delete_days(conn, days=body.days)
         if not removed:
             raise ApiError(404, "not_found", "none of these days has an override")
         change_id = await calendar_repo.record_change(
             conn, changed_by=staff.username, days=removed, reason=body.reason
         )
+        await _audit(conn, staff, "calendar.remove", before, await _days_as_set(conn, body.days))
     told, unreached = await reproject.announce(
         pool, temporal, change_id=change_id, days=removed, reason=body.reason
     )
     return CalendarChanged(changed=len(removed), cases_notified=told, cases_unreached=unreached)
+
+
+async def _days_as_set(conn: Conn, days: list[date]) -> dict[str, Any]:
+    """The overrides of these days as the audit log keeps them (a day without one is absent)."""
+    wanted = set(days)
+    rows = [r for r in await calendar_repo.list_days(conn, year=None) if r["day"] in wanted]
+    return {
+        "days": {r["day"].isoformat(): {"working": r["working"], "note": r["note"]} for r in rows}
+    }
+
+
+async def _audit(
+    conn: Conn, staff: Staff, action: str, before: dict[str, Any], after: dict[str, Any]
+) -> None:
+    await audit.record(
+        conn, actor=staff.username, action=action, target_type="calendar",
+        target=",".join(sorted(set(before["days"]) | set(after["days"]))) or "-",
+        before=before, after=after,
+    )  # fmt: skip

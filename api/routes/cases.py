@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path
 
 from api.case_schemas import (
     CaseOut,
@@ -150,7 +150,11 @@ async def assign_cohandlers(
     "/{inquiry_id}/cohandlers/{unit}/input", response_model=CoHandlerInputOut, responses=ACTION
 )
 async def cohandler_input(
-    inquiry_id: UUID, unit: str, body: CoInputIn, cases: Cases, staff: CurrentStaff
+    inquiry_id: UUID,
+    unit: Annotated[str, Path(min_length=1, max_length=64)],
+    body: CoInputIn,
+    cases: Cases,
+    staff: CurrentStaff,
 ) -> CoHandlerInputOut:
     """A co-handling unit's answer; the lead replies once every co-handler answered or was escalated."""
     status = await cases.cohandler_input(inquiry_id, unit, body.answer(actor_of(staff)))

@@ -25,6 +25,7 @@ from api.deps import (
     require_role,
 )
 from api.errors import error_responses
+from api.paging import Offset
 from api.schemas import ReplyIn
 from domain.case import CaseStatus
 from service import inquiries as reads
@@ -82,7 +83,7 @@ async def list_inquiries(
     received_from: datetime | None = None,
     received_to: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Page:
     """Supervisors see every inquiry; handlers and unit heads those of their unit."""
     return await reads.search(

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from api.deps import Pool, Staff, require_role
 from api.errors import error_responses
+from api.paging import Offset
 from domain.models import Role
 from repository import inquiries as repo
 from service import work
@@ -75,7 +76,7 @@ async def overdue(
     _: Annotated[Staff, Depends(require_role(Role.SUPERVISOR, Role.ADMIN))],
     unit: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> OverduePage:
     """Open inquiries past their reply deadline, most overdue first."""
     async with pool.acquire() as conn:
