@@ -44,6 +44,9 @@ class DeliveryPolicy:
     poll: float = 1.0  # seconds between looks at the outbox when nobody wakes the dispatcher
     batch: int = 20
     quiet: QuietHours | None = None
+    # A claim outlives its attempt's timeout by this much; then a killed dispatcher's notice is
+    # claimed again.
+    lease_margin: float = 30.0
 
     def retry_delay(self, attempt: int) -> timedelta:
         return timedelta(seconds=min(self.backoff * 2 ** (attempt - 1), self.backoff_max))
@@ -113,7 +116,7 @@ class OutboxDispatcher:
         """Lock due notices, hold those that quiet hours forbid, lease the rest to attempts."""
         now = datetime.now(UTC)
         claimed: list[tuple[asyncpg.Record, int]] = []
-        lease = self.policy.attempt_timeout + 30
+        lease = self.policy.attempt_timeout + self.policy.lease_margin
         async with self._pool.acquire() as conn, conn.transaction():
             for row in await repo.lock_due(conn, limit=limit):
                 held = self._held_until(row, now)

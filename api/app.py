@@ -18,6 +18,7 @@ from api import pages
 from api.errors import install_error_handlers
 from api.ratelimit import TokenBucket
 from api.routes import admin, auth, calendar, cases, health, inquiries, public, reports, work
+from api.routes.webhooks import router as webhooks_router
 from core.db import create_pool
 from core.settings import Settings, get_settings
 from core.temporal import connect_temporal
@@ -66,6 +67,7 @@ def create_app(
     app.state.public_limiter = TokenBucket(settings.public_rate_per_minute)
     for module in (health, auth, inquiries, work, public, admin, calendar, cases, reports):
         app.include_router(module.router)
+    app.include_router(webhooks_router)
     pages.install(app)
 
     @app.middleware("http")
