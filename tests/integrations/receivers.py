@@ -101,7 +101,9 @@ class WebhookReceiver:
 
     async def handle(self, request: Request) -> JSONResponse:
         body = await request.body()
-        parts = dict(p.split("=", 1) for p in request.headers.get("Inquiry-Signature", "").split(","))
+        parts = dict(
+            p.split("=", 1) for p in request.headers.get("Inquiry-Signature", "").split(",")
+        )
         signed = f"{parts.get('t', '')}.".encode() + body
         expected = hmac.new(self.secret.encode(), signed, hashlib.sha256).hexdigest()
         fresh = abs(time.time() - int(parts.get("t", "0"))) < 300
@@ -122,7 +124,7 @@ class _Inbox:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append(email.message_from_bytes(envelope.content))
         return "250 Message accepted for delivery"
 
