@@ -81,6 +81,9 @@ class OutboxDispatcher:
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 log.warning("outbox_unavailable", error=str(exc))
                 claimed = []
+            except Exception:  # the dispatcher must outlive any one bad look at the outbox
+                log.exception("outbox_claim_failed")
+                claimed = []
             for row, attempt in claimed:
                 task = asyncio.create_task(self._attempt(row, attempt))
                 self._inflight.add(task)
