@@ -1,31 +1,93 @@
-"""The Temporal worker: wires the workflows to their activities, pool and transport."""
+"""The Temporal worker: wires the workflows to their activities, pool and outbox, and runs the
+outbox dispatcher beside them."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from typing import Any
+
 import asyncpg
+import httpx
+import structlog
 from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.cases import CaseActivities
 from activities.context import LogContextInterceptor
+from activities.dispatcher import DeliveryPolicy, OutboxDispatcher
 from activities.legacy_v1 import LegacyInquiryActivities
-from activities.notify import LogTransport, Transport
+from activities.notify import Outbox
+from activities.transports import Transports
+from activities.transports.configure import policy_from_settings, transports_from_settings
+from core.settings import Settings, get_settings
 from workflows.case import CaseWorkflow
 from workflows.cohandling import CoHandlingWorkflow
 from workflows.legacy_v1 import LegacyInquiryWorkflow
 
+log = structlog.get_logger(__name__)
+
+
+class CaseWorker(Worker):
+    """A Temporal worker whose outbox dispatcher starts and stops with it: the activities only
+    queue notices; the dispatcher delivers them."""
+
+    def __init__(
+        self,
+        client: Client,
+        *,
+        dispatcher: OutboxDispatcher,
+        http: httpx.AsyncClient,
+        **options: Any,
+    ) -> None:
+        super().__init__(client, **options)
+        self.dispatcher = dispatcher
+        self._http = http
+
+    async def run(self) -> None:
+        delivering = asyncio.create_task(self.dispatcher.run())
+        try:
+            await super().run()
+        finally:
+            # Attempts in flight end within their timeout; whatever is left stays queued.
+            await self.dispatcher.stop()
+            delivering.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await delivering
+            await self._http.aclose()
+
 
 def build_worker(
-    client: Client, pool: asyncpg.Pool, *, task_queue: str, transport: Transport | None = None
-) -> Worker:
+    client: Client,
+    pool: asyncpg.Pool,
+    *,
+    task_queue: str,
+    settings: Settings | None = None,
+    transports: Transports | None = None,
+    policy: DeliveryPolicy | None = None,
+) -> CaseWorker:
     """One worker per process. New inquiries start CaseWorkflow; legacy v1 (LegacyInquiryWorkflow,
     type "InquiryWorkflow") stays registered so runs started by the first version reach their end,
-    until `inquiry legacy status` reports none (README.md)."""
-    transport = transport or LogTransport()
-    legacy = LegacyInquiryActivities(pool, transport)
-    cases = CaseActivities(pool, transport)
-    return Worker(
+    until `inquiry legacy status` reports none (README.md). The transports come from the
+    settings (SMTP_HOST, SMS_GATEWAY_URL); a channel left unset goes to the log."""
+    settings = settings or get_settings()
+    http = httpx.AsyncClient(timeout=settings.notify_attempt_timeout)
+    transports = transports or transports_from_settings(settings, http)
+    dispatcher = OutboxDispatcher(pool, transports, policy or policy_from_settings(settings))
+    log.info("notification_transports", **transports.describe())
+    if not settings.smtp_host and not settings.sms_gateway_url:
+        log.warning(
+            "notifications_to_log_only",
+            hint="citizen SMS and email are written to the log; set SMTP_HOST and"
+            " SMS_GATEWAY_URL to deliver them (README: Notifications)",
+        )
+    outbox = Outbox(public_base_url=settings.public_base_url, wake=dispatcher.wake)
+    legacy = LegacyInquiryActivities(pool, outbox)
+    cases = CaseActivities(pool, outbox)
+    return CaseWorker(
         client,
+        dispatcher=dispatcher,
+        http=http,
         task_queue=task_queue,
         workflows=[CaseWorkflow, CoHandlingWorkflow, LegacyInquiryWorkflow],
         activities=[

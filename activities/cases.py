@@ -12,14 +12,13 @@ import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.notify import Transport, deliver
+from activities.notify import Outbox
 from domain.agenda import Plan, office_hours, plan_case
 from domain.clock import WorkCalendar, ledger_to_json
 from domain.ids import CASE_WORKFLOW_VERSION, case_workflow_id
 from domain.models import InquiryInput
-from domain.notices import Notice, citizen_channel, ladder, staff_recipient
+from domain.notices import ladder
 from domain.policy import STEP_LEVEL, CasePolicy, Step
-from domain.privacy import mask_contact
 from domain.routing import choose_unit
 from domain.transition import (
     CaseColumns,
@@ -78,11 +77,12 @@ def policy_from_row(row: asyncpg.Record) -> CasePolicy:
 
 
 class CaseActivities:
-    """Built once in worker.py with the pool and the notification transport."""
+    """Built once in worker.py with the pool and the outbox (notices are queued, never sent
+    here: the dispatcher delivers them apart from the case)."""
 
-    def __init__(self, pool: asyncpg.Pool, transport: Transport) -> None:
+    def __init__(self, pool: asyncpg.Pool, outbox: Outbox) -> None:
         self._pool = pool
-        self._transport = transport
+        self._outbox = outbox
 
     async def _calendar(self, conn: Conn, policy: CasePolicy) -> WorkCalendar:
         return WorkCalendar(extra=await calendar_repo.overrides(conn), office=office_hours(policy))
@@ -97,6 +97,14 @@ class CaseActivities:
                 workflow_id=case_workflow_id(inquiry.inquiry_id),
                 version=CASE_WORKFLOW_VERSION,
             )
+            await self._outbox.publish(
+                conn,
+                inquiry_id=inquiry.inquiry_id,
+                event_key="received",
+                kind="received",
+                at=inquiry.received_at,
+            )
+        self._outbox.wake()
 
     async def _policy(self, conn: Conn, category: str, priority: str) -> CasePolicy:
         """The category's policy with the targets its priority overrides."""
@@ -176,7 +184,8 @@ class CaseActivities:
 
     @activity.defn
     async def record(self, transition: Transition) -> None:
-        """One transition: the timeline event, the read model, tasks and notices, atomically."""
+        """One transition: the timeline event, the read model, tasks, notices and webhook
+        deliveries, atomically."""
         t = transition
         async with self._pool.acquire() as conn:
             async with conn.transaction():
@@ -209,12 +218,18 @@ class CaseActivities:
                     await repo.change_tasks(
                         conn, inquiry_id=t.inquiry_id, seq=t.seq, at=t.at, change=t.task
                     )
-                queued = [
-                    await self._queue(conn, t.inquiry_id, f"{t.seq}:{i}", notice, t.at)
-                    for i, notice in enumerate(t.notices)
-                ]
-            for row in queued:
-                await deliver(conn, self._transport, row)
+                for i, notice in enumerate(t.notices):
+                    await self._outbox.queue(
+                        conn, inquiry_id=t.inquiry_id, key=f"{t.seq}:{i}", notice=notice, at=t.at
+                    )
+                await self._outbox.publish(
+                    conn,
+                    inquiry_id=t.inquiry_id,
+                    event_key=f"{t.seq}:{t.kind}",
+                    kind=t.kind,
+                    at=t.at,
+                )
+        self._outbox.wake()
 
     @activity.defn
     async def fire_steps(self, fired: FiredSteps) -> None:
@@ -246,23 +261,27 @@ class CaseActivities:
                             "scheduled_for": item.at.isoformat(),
                         },
                     )
+                    await self._outbox.publish(
+                        conn,
+                        inquiry_id=fired.inquiry_id,
+                        event_key=f"step:{item.key}",
+                        kind=f"step_{item.step}",
+                        at=fired.at,
+                    )
                 await inquiry_repo.raise_escalation(
                     conn, inquiry_id=fired.inquiry_id, level=fired.level, overdue=fired.overdue
                 )
                 code = await inquiry_repo.tracking_code(conn, inquiry_id=fired.inquiry_id)
                 if code is None:
                     raise ApplicationError(f"no inquiry {fired.inquiry_id}", non_retryable=True)
-                queued = [
-                    await self._queue(
-                        conn,
-                        fired.inquiry_id,
-                        f"steps:{fired.seq}",
-                        ladder(code, fired.steps, fired.unit_code),
-                        fired.at,
-                    )
-                ]
-            for row in queued:
-                await deliver(conn, self._transport, row)
+                await self._outbox.queue(
+                    conn,
+                    inquiry_id=fired.inquiry_id,
+                    key=f"steps:{fired.seq}",
+                    notice=ladder(code, fired.steps, fired.unit_code),
+                    at=fired.at,
+                )
+        self._outbox.wake()
         log.warning("ladder_steps", steps=[i.key for i in fired.steps], level=fired.level)
 
     @activity.defn
@@ -278,27 +297,3 @@ class CaseActivities:
                 occurred_at=record.at,
                 detail={"unit": record.unit_code, "due_at": record.due_at.isoformat()},
             )
-
-    async def _queue(
-        self, conn: Conn, inquiry_id: str, key: str, notice: Notice, at: datetime
-    ) -> asyncpg.Record:
-        if notice.audience == "citizen":
-            row = await inquiry_repo.citizen_contact(conn, inquiry_id=inquiry_id)
-            if row is None:
-                raise ApplicationError(f"no inquiry {inquiry_id}", non_retryable=True)
-            channel, recipient = citizen_channel(row["citizen_phone"], row["citizen_email"])
-        else:
-            channel = "internal"
-            recipient = staff_recipient(notice.audience, notice.unit_code)
-        return await inquiry_repo.queue_notification(
-            conn,
-            inquiry_id=inquiry_id,
-            dedupe_key=f"{inquiry_id}:{key}",
-            kind=notice.kind,
-            audience=notice.audience,
-            channel=channel,
-            recipient=recipient,
-            recipient_masked=mask_contact(recipient) or "",
-            body=notice.body,
-            created_at=at,
-        )

@@ -11,7 +11,7 @@ import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.notify import Transport, deliver
+from activities.notify import Outbox
 from domain.ids import case_workflow_id
 from domain.legacy_v1 import (
     ESCALATION_LEVEL,
@@ -54,11 +54,12 @@ _NOTICES = {
 
 
 class LegacyInquiryActivities:
-    """Built once in worker.py with the pool and the notification transport."""
+    """Built once in worker.py with the pool and the outbox, whose dispatcher sends the notices
+    these activities queue."""
 
-    def __init__(self, pool: asyncpg.Pool, transport: Transport) -> None:
+    def __init__(self, pool: asyncpg.Pool, outbox: Outbox) -> None:
         self._pool = pool
-        self._transport = transport
+        self._outbox = outbox
 
     @activity.defn
     async def record_inquiry(self, inquiry: InquiryInput) -> None:
@@ -128,7 +129,7 @@ class LegacyInquiryActivities:
                 },
             )
             code = await self._tracking_code(conn, request.inquiry_id)
-            notice = await repo.queue_notification(
+            await repo.queue_notification(
                 conn,
                 inquiry_id=request.inquiry_id,
                 dedupe_key=f"{request.inquiry_id}:dispatch:{request.unit_code}",
@@ -140,8 +141,7 @@ class LegacyInquiryActivities:
                 body=f"派单 new inquiry {code}: reply due {plan.due_at.isoformat()}.",
                 created_at=plan.dispatched_at,
             )
-        async with self._pool.acquire() as conn:
-            await deliver(conn, self._transport, notice)
+        self._outbox.wake()
 
     @activity.defn
     async def escalate(self, request: EscalationInput) -> None:
@@ -173,7 +173,7 @@ class LegacyInquiryActivities:
                 detail={"level": level, "unit": request.unit_code},
             )
             code = await self._tracking_code(conn, request.inquiry_id)
-            notice = await repo.queue_notification(
+            await repo.queue_notification(
                 conn,
                 inquiry_id=request.inquiry_id,
                 dedupe_key=f"{request.inquiry_id}:escalation:{step.value}",
@@ -186,8 +186,7 @@ class LegacyInquiryActivities:
                 created_at=request.fired_at,
             )
         log.warning("inquiry_escalated", step=step.value, level=level, unit=request.unit_code)
-        async with self._pool.acquire() as conn:
-            await deliver(conn, self._transport, notice)
+        self._outbox.wake()
 
     @activity.defn
     async def record_reply(self, reply: ReplyRecord) -> None:
@@ -222,7 +221,7 @@ class LegacyInquiryActivities:
             if not recipient:
                 raise ApplicationError("the citizen left no contact", non_retryable=True)
             masked = mask_contact(recipient) or ""
-            notice = await repo.queue_notification(
+            await repo.queue_notification(
                 conn,
                 inquiry_id=request.inquiry_id,
                 dedupe_key=f"{request.inquiry_id}:feedback",
@@ -243,8 +242,7 @@ class LegacyInquiryActivities:
                 occurred_at=request.sent_at,
                 detail={"channel": channel, "recipient": masked},
             )
-        async with self._pool.acquire() as conn:
-            await deliver(conn, self._transport, notice)
+        self._outbox.wake()
         return FeedbackResult(channel=channel, recipient_masked=masked)
 
     @activity.defn

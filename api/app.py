@@ -31,6 +31,7 @@ from api.routes import (
     reports,
     work,
 )
+from api.routes.webhooks import router as webhooks_router
 from api.security import LoginGuard
 from core.db import create_pool
 from core.settings import Settings, get_settings
@@ -82,6 +83,7 @@ def create_app(
     routers = (health, auth, inquiries, work, public, admin, calendar, cases, reports)
     for module in (*routers, accounts, audit):
         app.include_router(module.router)
+    app.include_router(webhooks_router)
     pages.install(app)
 
     @app.middleware("http")

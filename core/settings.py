@@ -47,6 +47,28 @@ class Settings(BaseSettings):
     login_client_failures: int = 20
     login_backoff_seconds: float = 30.0
     login_backoff_max_seconds: float = 3600.0
+    # Where citizens open their case; the reply SMS carries PUBLIC_BASE_URL/track/{code}.
+    public_base_url: str = "http://127.0.0.1:8000"
+    # Email over SMTP (aiosmtplib); unset SMTP_HOST keeps email on the log transport.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "noreply@localhost"
+    smtp_tls: Literal["none", "starttls", "tls"] = "none"
+    # SMS through a JSON gateway over HTTP, signed with HMAC-SHA256; unset keeps SMS on the log.
+    sms_gateway_url: str | None = None
+    sms_gateway_secret: str = ""
+    # The outbox dispatcher: per-attempt timeout, retries with backoff, then it gives up.
+    notify_attempt_timeout: float = 10.0
+    notify_max_attempts: int = 8
+    notify_give_up_hours: float = 24.0
+    notify_backoff_seconds: float = 5.0
+    notify_backoff_max_seconds: float = 900.0
+    notify_poll_seconds: float = 1.0
+    # Quiet hours for citizen SMS through the gateway, China time (urgent cases excepted).
+    quiet_hours_start: str = "21:00"
+    quiet_hours_end: str = "08:00"
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:
@@ -54,6 +76,8 @@ class Settings(BaseSettings):
             raise ValueError("JWT_SECRET is still the placeholder; set a real secret in production")
         if self.environment == "production" and len(self.jwt_secret) < 32:
             raise ValueError("JWT_SECRET must be at least 32 characters in production")
+        if self.sms_gateway_url and not self.sms_gateway_secret:
+            raise ValueError("SMS_GATEWAY_URL is set without SMS_GATEWAY_SECRET to sign with")
         return self
 
 

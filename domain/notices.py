@@ -1,17 +1,20 @@
 """Every message the closed loop sends, Chinese first, and who receives it.
 
-Citizens read Chinese only; staff notices start with the office's term (派单, 退单, 催办…) and
-explain in English. The case transitions (domain/transitions.py) and the ladder activity take
-their texts from here, so a wording changes in one place.
+Citizen notices are templates per kind (CITIZEN_TEMPLATES), in Chinese and English, filled with
+documented variables; the SMS carries the Chinese text, an email both. Staff notices start with
+the office's term (派单, 退单, 催办…) and explain in English. The case transitions
+(domain/transitions.py) and the ladder activity take their texts from here, so a wording changes
+in one place.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
 from enum import StrEnum
 
+from domain.calendar import CHINA_TZ
 from domain.case import OFFICE_UNIT, AgendaItem
 from domain.policy import Step
 
@@ -31,16 +34,120 @@ RANK = {Audience.UNIT: 0, Audience.UNIT_HEAD: 1, Audience.OFFICE: 2, Audience.SU
 
 @dataclass
 class Notice:
-    """A message to queue in the outbox; `citizen` is resolved to the citizen's contact."""
+    """A message to queue in the outbox; `citizen` is resolved to the citizen's contact.
+
+    `template` and `variables` name the citizen template the body was rendered from, so the
+    outbox can render the English text and add the tracking link (notices recorded before
+    templates existed have neither and are sent with their body as is)."""
 
     audience: str  # an Audience value
     kind: str
     body: str
     unit_code: str | None = None
+    template: str = ""
+    variables: dict[str, str] = field(default_factory=dict)
 
 
-def citizen(kind: str, body: str) -> Notice:
-    return Notice(Audience.CITIZEN.value, kind, body)
+@dataclass(frozen=True)
+class Template:
+    """One citizen notice in both languages; `link` adds the line with the tracking link."""
+
+    zh: str
+    en: str
+    variables: tuple[str, ...] = ()
+    link: bool = False
+
+
+# The citizen's notices by template name. Variables: `code` the tracking code, `answer` the
+# unit's reply, `question` the unit's 补正 question, `due` the new reply due time (ISO 8601).
+# Every template may use `link` (PUBLIC_BASE_URL/track/{code}); those with link=True end with it.
+CITIZEN_TEMPLATES: dict[str, Template] = {
+    "feedback": Template(
+        "您的诉求（查询码 {code}）已答复：{answer}"
+        " 请通过查询码对办理结果进行评价（满意/基本满意/不满意）。",
+        "Your inquiry {code} has been answered: {answer}"
+        " Please rate the answer (satisfied / basically satisfied / unsatisfied).",
+        ("code", "answer"),
+        link=True,
+    ),
+    "merged_feedback": Template(
+        "您的诉求（查询码 {code}）已答复：{answer}",
+        "Your inquiry {code} has been answered: {answer}",
+        ("code", "answer"),
+        link=True,
+    ),
+    "extension": Template(
+        "您的诉求办理期限已依法延长，新的答复期限为 {due}。",
+        "The time limit of your inquiry was lawfully extended; the new reply due time is {due}.",
+        ("due",),
+    ),
+    "info_request": Template(
+        "请补充材料（查询码 {code}）：{question}",
+        "Please supply more information (tracking code {code}): {question}",
+        ("code", "question"),
+        link=True,
+    ),
+    "merged": Template(
+        "您反映的问题与同一事件合并办理，办理结果将一并答复您。",
+        "Your inquiry is handled together with others about the same event;"
+        " you will receive their common answer.",
+    ),
+    "withdrawn": Template(
+        "您未在期限内补充材料，诉求已按撤回办结。",
+        "You did not supply the information in time; the inquiry is closed as withdrawn.",
+    ),
+}
+LINK_LINE = {"zh": "查看进度：{link}", "en": "Follow your inquiry: {link}"}
+
+
+def render(template: str, variables: Mapping[str, str], lang: str = "zh") -> str:
+    """The text of a citizen template in one language (`zh` or `en`), with its link line."""
+    t = CITIZEN_TEMPLATES[template]
+    text = (t.zh if lang == "zh" else t.en).format(**variables)
+    if t.link and variables.get("link"):
+        text += "\n" + LINK_LINE[lang].format(**variables)
+    return text
+
+
+def citizen(kind: str, template: str, **variables: str) -> Notice:
+    body = render(template, variables)
+    return Notice(Audience.CITIZEN.value, kind, body, template=template, variables=variables)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A notice as the outbox sends it: subject (email) and body for its channel."""
+
+    subject: str
+    body: str
+
+
+def compose(notice: Notice, *, channel: str, code: str, base_url: str) -> Outgoing:
+    """The text a channel carries: SMS the Chinese text with the tracking link; email Chinese,
+    then English; staff and pre-template notices their body as it was recorded."""
+    subject = f"[{code}] {notice.kind}"
+    if notice.template not in CITIZEN_TEMPLATES:
+        return Outgoing(subject, notice.body)
+    variables = {**notice.variables, "link": f"{base_url.rstrip('/')}/track/{code}"}
+    zh = render(notice.template, variables, "zh")
+    if channel != "email":
+        return Outgoing(subject, zh)
+    return Outgoing(
+        f"您的诉求 {code} / Your inquiry {code}",
+        zh + "\n\n" + render(notice.template, variables, "en"),
+    )
+
+
+def quiet_until(now: datetime, start: time, end: time) -> datetime | None:
+    """When quiet hours (China time, e.g. 21:00–08:00) hold `now`, the moment they end; else
+    None. A window with start > end spans midnight."""
+    local = now.astimezone(CHINA_TZ)
+    t = local.time()
+    inside = (start <= t or t < end) if start > end else (start <= t < end)
+    if not inside:
+        return None
+    day = local.date() if t < end else local.date() + timedelta(days=1)
+    return datetime.combine(day, end, tzinfo=CHINA_TZ)
 
 
 def staff_recipient(audience: str, unit_code: str | None) -> str:
@@ -72,32 +179,28 @@ def _when(moment: datetime | None) -> str:
 
 def feedback(code: str, answer: str) -> Notice:
     """答复: the answer, with the request to rate it (回访)."""
-    return citizen(
-        "feedback",
-        f"您的诉求（查询码 {code}）已答复：{answer}"
-        " 请通过查询码对办理结果进行评价（满意/基本满意/不满意）。",
-    )
+    return citizen("feedback", "feedback", code=code, answer=answer)
 
 
 def merged_feedback(code: str, answer: str) -> Notice:
     """并单: the main case's answer, given to a follower's citizen (no rating asked)."""
-    return citizen("feedback", f"您的诉求（查询码 {code}）已答复：{answer}")
+    return citizen("feedback", "merged_feedback", code=code, answer=answer)
 
 
 def extension_granted(due: datetime | None) -> Notice:
-    return citizen("extension", f"您的诉求办理期限已依法延长，新的答复期限为 {_when(due)}。")
+    return citizen("extension", "extension", due=_when(due))
 
 
 def info_request(code: str, question: str) -> Notice:
-    return citizen("info_request", f"请补充材料（查询码 {code}）：{question}")
+    return citizen("info_request", "info_request", code=code, question=question)
 
 
 def merged() -> Notice:
-    return citizen("merged", "您反映的问题与同一事件合并办理，办理结果将一并答复您。")
+    return citizen("merged", "merged")
 
 
 def withdrawn() -> Notice:
-    return citizen("withdrawn", "您未在期限内补充材料，诉求已按撤回办结。")
+    return citizen("withdrawn", "withdrawn")
 
 
 # ---- to staff ----

@@ -49,7 +49,7 @@ async def change_tasks(
         # The task this same change opens is spared: a retried activity must not close it.
         await conn.execute(
             "UPDATE tasks SET status = 'done', completed_at = $2"
-            " WHERE inquiry_id = $1 AND status = 'open' AND kind <> 'cohandling'"
+            " WHERE inquiry_id = $1 AND status = 'open' AND kind NOT IN ('cohandling', 'reach_citizen')"
             " AND task_key IS DISTINCT FROM $3",
             UUID(inquiry_id),
             at,

@@ -147,13 +147,17 @@ async def queue_notification(
     recipient_masked: str,
     body: str,
     created_at: datetime,
+    subject: str = "",
+    urgent: bool = False,
+    webhook_id: int | None = None,
 ) -> asyncpg.Record:
-    """Put a message in the outbox once; returns its row (new or already there)."""
+    """Put a message in the outbox once; returns its row (new or already there). The outbox
+    dispatcher (activities/dispatcher.py) delivers it."""
     await conn.execute(
         """
         INSERT INTO notifications (inquiry_id, dedupe_key, kind, audience, channel, recipient,
-            recipient_masked, body, created_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+            recipient_masked, body, created_at, subject, urgent, webhook_id)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
         ON CONFLICT (dedupe_key) DO NOTHING
         """,
         UUID(inquiry_id),
@@ -165,6 +169,9 @@ async def queue_notification(
         recipient_masked,
         body,
         created_at,
+        subject,
+        urgent,
+        webhook_id,
     )
     row = await conn.fetchrow("SELECT * FROM notifications WHERE dedupe_key = $1", dedupe_key)
     assert row is not None, "inserted or already there, in this transaction"
@@ -209,10 +216,12 @@ async def list_events(conn: Conn, *, inquiry_id: UUID) -> list[asyncpg.Record]:
 async def list_notifications(
     conn: Conn, *, inquiry_id: UUID, audience: str | None = None
 ) -> list[asyncpg.Record]:
+    """The case's notices to people (not its webhook deliveries), with their delivery state."""
     return await conn.fetch(
-        "SELECT kind, audience, channel, recipient_masked, body, status, created_at, sent_at"
-        " FROM notifications WHERE inquiry_id = $1 AND ($2::text IS NULL OR audience = $2)"
-        " ORDER BY created_at, id",
+        "SELECT kind, audience, channel, recipient_masked, body, status, created_at, sent_at,"
+        " attempts, provider_id, last_error, not_before, gave_up_at"
+        " FROM notifications WHERE inquiry_id = $1 AND audience <> 'integration'"
+        " AND ($2::text IS NULL OR audience = $2) ORDER BY created_at, id",
         inquiry_id,
         audience,
     )

@@ -69,11 +69,18 @@ async def detail(
             raise ServiceError(403, "forbidden", "this inquiry belongs to another unit")
         events = await repo.list_events(conn, inquiry_id=inquiry_id)
         escalations = await repo.list_escalations(conn, inquiry_id=inquiry_id)
-        feedback = await repo.list_notifications(conn, inquiry_id=inquiry_id, audience="citizen")
+        notices = await repo.list_notifications(conn, inquiry_id=inquiry_id)
         cohandling = await case_repo.cohandling(conn, inquiry_id=inquiry_id)
+    feedback = [n for n in notices if n["audience"] == "citizen"]
     shown = views.detail(row, events=events, escalations=escalations, feedback=feedback)
-    # 协办 units' input is part of the case.
-    return InquiryDetail.model_validate({**shown, "cohandling": [dict(c) for c in cohandling]})
+    # 协办 units' input is part of the case, and so is each notice's delivery state.
+    return InquiryDetail.model_validate(
+        {
+            **shown,
+            "cohandling": [dict(c) for c in cohandling],
+            "notices": [views.notice(n) for n in notices],
+        }
+    )
 
 
 async def _being_recorded(temporal: Client, inquiry_id: UUID, staff: Staff) -> InquiryDetail:

@@ -132,6 +132,24 @@ class FeedbackOut(BaseModel):
     sent_at: datetime | None = None
 
 
+class NoticeOut(BaseModel):
+    """A notice of the case and its delivery: queued, sent, failed (retried) or gave_up (the
+    office was given a reach_citizen task)."""
+
+    kind: str
+    audience: str
+    channel: str
+    recipient: str
+    status: str
+    attempts: int
+    provider_id: str | None = None
+    last_error: str | None = None
+    created_at: datetime
+    held_until: datetime | None = Field(default=None, description="quiet hours hold it until")
+    sent_at: datetime | None = None
+    gave_up_at: datetime | None = None
+
+
 class EscalationOut(BaseModel):
     step: str
     level: int
@@ -175,6 +193,7 @@ class InquiryDetail(InquirySummary):
     escalations: list[EscalationOut] = Field(default_factory=list)
     timeline: list[TimelineEvent] = Field(default_factory=list)
     cohandling: list[CohandlingOut] = Field(default_factory=list)
+    notices: list[NoticeOut] = Field(default_factory=list)
     clocks_note: str | None = Field(
         default=None, description="why there are no SLA targets yet, when there are none"
     )

@@ -9,7 +9,7 @@ import asyncpg
 
 from domain.case import OPEN_STATUSES, CaseStatus
 from domain.explain import no_clock_reason
-from domain.privacy import mask_email, mask_phone
+from domain.privacy import mask_email, mask_phone, mask_text
 
 
 def clocks_note(status: str) -> str | None:
@@ -88,6 +88,24 @@ def detail(
         "escalations": [dict(e) for e in escalations],
         "timeline": [dict(e) for e in events],
         "clocks_note": clocks_note(row["status"]),
+    }
+
+
+def notice(n: asyncpg.Record) -> dict[str, Any]:
+    """One notice and how its delivery stands (queued, sent, failed and retried, gave_up)."""
+    return {
+        "kind": n["kind"],
+        "audience": n["audience"],
+        "channel": n["channel"],
+        "recipient": n["recipient_masked"],
+        "status": n["status"],
+        "attempts": n["attempts"],
+        "provider_id": n["provider_id"],
+        "last_error": None if n["last_error"] is None else mask_text(n["last_error"]),
+        "created_at": n["created_at"],
+        "held_until": n["not_before"],
+        "sent_at": n["sent_at"],
+        "gave_up_at": n["gave_up_at"],
     }
 
 

@@ -1,6 +1,7 @@
 """The case workflow's activities on real PostgreSQL, run as Temporal runs them (an activity
 context), each twice: Temporal retries an activity whose result it did not receive, so a second
-run must change nothing and send nothing again."""
+run must change nothing and queue nothing again. The activities only queue notices: the outbox
+dispatcher sends them (tests/integrations/)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import asyncpg
 from temporalio.testing import ActivityEnvironment
 
 from activities.cases import CaseActivities
-from activities.notify import LogTransport
+from activities.notify import Outbox
 from domain.case import AgendaItem
 from domain.models import Citizen, InquiryInput
 from domain.transition import CaseColumns, FiredSteps, Notice, TaskChange, Transition
@@ -33,6 +34,20 @@ def an_inquiry(phone: str | None = "13912345678", email: str | None = None) -> I
     )
 
 
+class Woken:
+    """Counts how often the activities woke the dispatcher."""
+
+    def __init__(self) -> None:
+        self.times = 0
+
+    def __call__(self) -> None:
+        self.times += 1
+
+
+def an_outbox(wake: Woken | None = None) -> Outbox:
+    return Outbox(public_base_url="https://wq.example.cn", wake=wake or Woken())
+
+
 async def twice(activity: object, arg: object) -> None:
     env = ActivityEnvironment()
     await env.run(activity, arg)  # type: ignore[arg-type]
@@ -47,7 +62,8 @@ async def notices(pool: asyncpg.Pool, inquiry_id: str) -> list[asyncpg.Record]:
 
 
 async def test_a_transition_recorded_twice_is_recorded_once(pool: asyncpg.Pool) -> None:
-    activities = CaseActivities(pool, LogTransport())
+    woken = Woken()
+    activities = CaseActivities(pool, an_outbox(woken))
     inquiry = an_inquiry()
     await twice(activities.record_case, inquiry)
     transition = Transition(
@@ -81,17 +97,19 @@ async def test_a_transition_recorded_twice_is_recorded_once(pool: asyncpg.Pool) 
         [(t["unit_code"], t["status"]) for t in tasks], [("business_window", "open")], "tasks"
     )
     sent = await notices(pool, inquiry.inquiry_id)
+    # Queued once each and not attempted: delivery is the dispatcher's, after the commit.
     assert_same_items(
         [(n["audience"], n["channel"], n["status"], n["attempts"]) for n in sent],
-        [("unit", "internal", "sent", 1), ("citizen", "sms", "sent", 1)],
+        [("unit", "internal", "queued", 0), ("citizen", "sms", "queued", 0)],
         "notices",
     )
+    assert woken.times == 4, f"each run wakes the dispatcher after its commit: {woken.times}"
     citizen = next(n for n in sent if n["audience"] == "citizen")
     assert "13912345678" not in citizen["recipient_masked"], citizen["recipient_masked"]
 
 
 async def test_a_citizen_without_phone_is_written_to_by_email(pool: asyncpg.Pool) -> None:
-    activities = CaseActivities(pool, LogTransport())
+    activities = CaseActivities(pool, an_outbox())
     inquiry = an_inquiry(phone=None, email="li.si@example.com")
     await twice(activities.record_case, inquiry)
     await twice(
@@ -112,7 +130,7 @@ async def test_a_citizen_without_phone_is_written_to_by_email(pool: asyncpg.Pool
 
 
 async def test_steps_due_together_fire_once_in_one_notice(pool: asyncpg.Pool) -> None:
-    activities = CaseActivities(pool, LogTransport())
+    activities = CaseActivities(pool, an_outbox())
     inquiry = an_inquiry()
     await twice(activities.record_case, inquiry)
     due = AT + timedelta(hours=36)

@@ -53,6 +53,12 @@ async def test_intake_to_feedback(service: Service) -> None:
     assert replied.status_code == 200, replied.text
     assert replied.json()["status"] == "follow_up"  # 回访: waiting for the citizen's rating
     assert replied.json()["on_time"] is True
+    # The outbox dispatcher delivers the answer apart from the case (README: Notifications).
+    await service.wait_for(
+        "SELECT 1 FROM notifications WHERE inquiry_id = $1::uuid AND audience = 'citizen'"
+        " AND kind = 'feedback' AND status = 'sent'",
+        inquiry["id"],
+    )
 
     public = await service.http.get(f"/api/v1/public/inquiries/{inquiry['tracking_code']}")
     assert public.status_code == 200

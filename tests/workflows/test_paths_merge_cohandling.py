@@ -149,6 +149,12 @@ async def test_the_public_view_shows_no_feedback_before_the_answer(service: Serv
     await service.wait_for(
         "SELECT 1 FROM inquiries WHERE id = $1::uuid AND status = 'closed'", duplicate["id"]
     )
+    # The outbox dispatcher delivers the answer apart from the case (README: Notifications).
+    await service.wait_for(
+        "SELECT 1 FROM notifications WHERE inquiry_id = $1::uuid AND audience = 'citizen'"
+        " AND kind = 'feedback' AND status = 'sent'",
+        duplicate["id"],
+    )
     view = (await service.http.get(f"/api/v1/public/inquiries/{duplicate['tracking_code']}")).json()
     assert view["reply"] == answer
     assert view["feedback_sent_at"] >= view["replied_at"]

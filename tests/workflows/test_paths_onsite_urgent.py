@@ -93,6 +93,12 @@ async def test_an_answer_given_on_the_spot_goes_straight_to_follow_up(service: S
     await service.wait_for(
         "SELECT 1 FROM inquiries WHERE id = $1::uuid AND status = 'follow_up'", inquiry["id"]
     )
+    # The outbox dispatcher delivers the answer apart from the case (README: Notifications).
+    await service.wait_for(
+        "SELECT 1 FROM notifications WHERE inquiry_id = $1::uuid AND audience = 'citizen'"
+        " AND kind = 'feedback' AND status = 'sent'",
+        inquiry["id"],
+    )
 
     row = await _row(service, inquiry["id"])
     assert row["channel"] == "onsite"

@@ -36,6 +36,12 @@ async def test_reply_sent_while_the_worker_is_down_is_taken_up(service: Service)
     await service.wait_for(
         "SELECT 1 FROM inquiries WHERE id = $1::uuid AND status = 'follow_up'", created["id"]
     )
+    # The outbox dispatcher delivers the answer apart from the case (README: Notifications).
+    await service.wait_for(
+        "SELECT 1 FROM notifications WHERE inquiry_id = $1::uuid AND audience = 'citizen'"
+        " AND kind = 'feedback' AND status = 'sent'",
+        created["id"],
+    )
     async with service.pool.acquire() as conn:
         row = await conn.fetchrow(
             "SELECT reply_content, replied_by, on_time FROM inquiries WHERE id = $1::uuid",

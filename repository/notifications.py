@@ -1,0 +1,155 @@
+"""The outbox as the dispatcher works it: claim due notices, record each attempt's outcome, give
+up and open the office's task. Every update names the attempt it ends, so a late answer from a
+dispatcher whose lease ran out changes nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+
+from repository import Conn
+
+
+async def lock_due(conn: Conn, *, limit: int) -> list[asyncpg.Record]:
+    """Due notices no other dispatcher holds, locked until the caller's transaction ends
+    (SKIP LOCKED: dispatchers in several workers never wait on each other nor share a row)."""
+    return await conn.fetch(
+        """
+        SELECT n.*,
+               (SELECT w.secret FROM webhooks w WHERE w.id = n.webhook_id) AS webhook_secret
+        FROM notifications n
+        WHERE n.status IN ('queued', 'failed') AND n.next_attempt_at <= now()
+          AND (n.not_before IS NULL OR n.not_before <= now())
+          AND (n.claimed_until IS NULL OR n.claimed_until < now())
+        ORDER BY n.next_attempt_at, n.id
+        LIMIT $1
+        FOR UPDATE OF n SKIP LOCKED
+        """,
+        limit,
+    )
+
+
+async def start_attempt(conn: Conn, *, notification_id: int, lease_seconds: float) -> int:
+    """Claim the notice for one attempt (a lease longer than the attempt's timeout); returns
+    the attempt's number. A dispatcher killed mid-send leaves the lease to run out, and the
+    next claim sends again with the same idempotency key."""
+    attempt: int = await conn.fetchval(
+        """
+        UPDATE notifications
+        SET attempts = attempts + 1, last_attempt_at = now(),
+            claimed_until = now() + make_interval(secs => $2)
+        WHERE id = $1
+        RETURNING attempts
+        """,
+        notification_id,
+        lease_seconds,
+    )
+    return attempt
+
+
+async def hold(conn: Conn, *, notification_id: int, until: datetime) -> None:
+    """Quiet hours: the notice waits, no attempt counted."""
+    await conn.execute(
+        "UPDATE notifications SET not_before = $2 WHERE id = $1", notification_id, until
+    )
+
+
+async def mark_sent(
+    conn: Conn, *, notification_id: int, attempt: int, provider_id: str | None
+) -> bool:
+    """The transport accepted the notice; False when this attempt no longer holds it."""
+    done = await conn.fetchval(
+        """
+        UPDATE notifications
+        SET status = 'sent', sent_at = now(), provider_id = $3, claimed_until = NULL,
+            last_error = NULL
+        WHERE id = $1 AND attempts = $2 AND status IN ('queued', 'failed')
+        RETURNING id
+        """,
+        notification_id,
+        attempt,
+        provider_id,
+    )
+    return done is not None
+
+
+async def mark_failed(
+    conn: Conn, *, notification_id: int, attempt: int, error: str, retry_at: datetime
+) -> None:
+    await conn.execute(
+        """
+        UPDATE notifications
+        SET status = 'failed', last_error = $3, next_attempt_at = $4, claimed_until = NULL
+        WHERE id = $1 AND attempts = $2 AND status IN ('queued', 'failed')
+        """,
+        notification_id,
+        attempt,
+        error[:500],
+        retry_at,
+    )
+
+
+async def give_up(conn: Conn, *, notification_id: int, attempt: int, error: str) -> bool:
+    """No more attempts; False when this attempt no longer holds the notice."""
+    done = await conn.fetchval(
+        """
+        UPDATE notifications
+        SET status = 'gave_up', gave_up_at = now(), last_error = $3, claimed_until = NULL
+        WHERE id = $1 AND attempts = $2 AND status IN ('queued', 'failed')
+        RETURNING id
+        """,
+        notification_id,
+        attempt,
+        error[:500],
+    )
+    return done is not None
+
+
+async def open_reach_task(
+    conn: Conn, *, inquiry_id: UUID, notification_id: int, unit_code: str
+) -> None:
+    """The office's task to reach the citizen another way (a call, a letter), once per notice."""
+    await conn.execute(
+        """
+        INSERT INTO tasks (inquiry_id, unit_code, kind, task_key, due_at, created_at)
+        VALUES ($1, $2, 'reach_citizen', $3, NULL, now())
+        ON CONFLICT (inquiry_id, task_key) DO NOTHING
+        """,
+        inquiry_id,
+        unit_code,
+        f"reach:{notification_id}",
+    )
+
+
+async def record_gave_up(
+    conn: Conn, *, inquiry_id: UUID, notification_id: int, kind: str, channel: str
+) -> None:
+    """The give-up in the case's timeline, once."""
+    await conn.execute(
+        """
+        INSERT INTO inquiry_events (inquiry_id, event_key, kind, actor, occurred_at, detail)
+        VALUES ($1, $2, 'notice_gave_up', 'system', now(),
+                jsonb_build_object('notice', $3::text, 'channel', $4::text))
+        ON CONFLICT (inquiry_id, event_key) DO NOTHING
+        """,
+        inquiry_id,
+        f"gave_up:{notification_id}",
+        kind,
+        channel,
+    )
+
+
+async def citizen_contact(conn: Conn, *, inquiry_id: str) -> asyncpg.Record | None:
+    """What a citizen notice needs: phone, email, tracking code, and whether the case is urgent
+    (an urgent category or priority; its SMS ignores quiet hours)."""
+    return await conn.fetchrow(
+        """
+        SELECT i.citizen_phone, i.citizen_email, i.tracking_code,
+               (i.priority = 'urgent' OR coalesce(c.urgent, false)) AS urgent
+        FROM inquiries i LEFT JOIN categories c ON c.code = i.category
+        WHERE i.id = $1::uuid
+        """,
+        inquiry_id,
+    )
