@@ -54,10 +54,13 @@ async def preview_calendar(
     staff: Admin,
     first: date,
     kind: Kind,
-    last: date | None = None,
+    last: str = "",
     note: str = "",
 ) -> HTMLResponse:
-    days = _days(first, last)
+    try:
+        days = _days(first, date.fromisoformat(last) if last else None)
+    except ValueError as exc:
+        raise invalid(exc) from None
     if kind == "remove":
         preview = await change_preview.calendar_change(pool, set_days={}, remove_days=days)
     else:
@@ -66,7 +69,7 @@ async def preview_calendar(
     fields = filled(
         {
             "first": first.isoformat(),
-            "last": (last or first).isoformat(),
+            "last": days[-1].isoformat(),
             "kind": kind,
             "note": note,
         }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from domain.calendar import CHINA_TZ
 from service import change_preview
 from tests.cases import act, file_case, row
 from tests.conftest import Service
@@ -68,7 +69,7 @@ async def test_a_calendar_preview_moves_working_day_cases(service: Service) -> N
     due = (await row(service, inquiry_id))["reply_due_at"]
     # A holiday on the first working day after filing moves the due time one working day on.
     dispatched = (await row(service, inquiry_id))["dispatched_at"]
-    holiday = _next_weekday(dispatched.date() + timedelta(days=1))
+    holiday = _next_weekday(dispatched.astimezone(CHINA_TZ).date() + timedelta(days=1))
     got = await change_preview.calendar_change(service.pool, set_days={holiday: False})
     mine = [s for s in got.shifts if s.tracking_code == code]
     assert len(mine) == 1
