@@ -9,30 +9,50 @@ import asyncpg
 
 from api.security import hash_intake_key, hash_password, new_intake_key
 from domain import directory as demo
+from domain.models import UNIT_BOUND_ROLES, Channel, Role
 from repository import Conn, directory
 from repository import cases as case_repo
-from service import accounts
-from service.accounts import AccountError as AccountError  # re-exported for the CLI
+
+
+class AccountError(ValueError):
+    """A request the directory refuses (unknown role, unit or channel; a taken name)."""
 
 
 async def add_user(
     conn: Conn, *, username: str, role: str, unit_code: str | None, password: str
 ) -> None:
-    await accounts.add_user(
+    try:
+        parsed = Role(role)
+    except ValueError as exc:
+        raise AccountError(f"unknown role {role!r}; use one of {[r.value for r in Role]}") from exc
+    if parsed in UNIT_BOUND_ROLES and not unit_code:
+        raise AccountError(f"a {role} belongs to a unit: give --unit")
+    if unit_code and not await directory.unit_exists(conn, code=unit_code):
+        raise AccountError(f"there is no unit {unit_code!r}")
+    if len(password) < 8:
+        raise AccountError("the password needs at least 8 characters")
+    created = await directory.add_user(
         conn,
         username=username,
-        role=role,
-        unit_code=unit_code,
-        password=password,
-        hash_password=hash_password,
+        password_hash=hash_password(password),
+        role=parsed.value,
+        unit_code=unit_code if parsed in UNIT_BOUND_ROLES else None,
     )
+    if not created:
+        raise AccountError(f"the username {username!r} is taken")
 
 
 async def add_intake_key(conn: Conn, *, name: str, channel: str) -> str:
     """Create a key and return it; only its hash is kept, so this is the one time it is seen."""
-    return await accounts.add_intake_key(
-        conn, name=name, channel=channel, key=new_intake_key(), hash_key=hash_intake_key
+    if channel not in {c.value for c in Channel}:
+        raise AccountError(f"unknown channel {channel!r}; use one of {[c.value for c in Channel]}")
+    key = new_intake_key()
+    created = await directory.add_intake_key(
+        conn, name=name, channel=channel, key_prefix=key[:8], key_hash=hash_intake_key(key)
     )
+    if not created:
+        raise AccountError(f"an intake key named {name!r} exists")
+    return key
 
 
 @dataclass

@@ -175,3 +175,17 @@ async def active_categories(conn: Conn) -> list[asyncpg.Record]:
     return await conn.fetch(
         "SELECT code, name, name_zh, urgent FROM categories WHERE active ORDER BY urgent DESC, code"
     )
+
+
+async def list_users(conn: Conn) -> list[asyncpg.Record]:
+    """Every account without its password hash."""
+    return await conn.fetch(
+        "SELECT username, role, unit_code, active, created_at FROM users ORDER BY username"
+    )
+
+
+async def list_intake_keys(conn: Conn) -> list[asyncpg.Record]:
+    """Every key by name, channel and prefix; the keys themselves are never stored."""
+    return await conn.fetch(
+        "SELECT name, channel, key_prefix, active, created_at FROM intake_keys ORDER BY name"
+    )

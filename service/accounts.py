@@ -1,17 +1,20 @@
-"""Staff accounts and intake keys: the rules of creating them (CLI, demo data and admin pages
-alike) and the lists the admin pages show. Hashing is the caller's (api.security), passed in,
-so that only hashes reach the repository."""
+"""Staff accounts and intake keys as the admin pages create them: the same rules and hashes as
+the `inquiry user add` / `intake-key add` commands (infra.accounts), called the way main's
+service/accounts.py (merged from the branch that moved those rules here) is called, so that on
+merge main's module takes this one's place unchanged."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+import secrets
 
-import asyncpg
+from argon2 import PasswordHasher
 
 from domain.models import UNIT_BOUND_ROLES, Channel, Role
 from repository import Conn, directory
-from repository import accounts as repo
 
+_hasher = PasswordHasher()
+INTAKE_KEY_PREFIX = "ik_"
 MIN_PASSWORD = 8
 
 
@@ -26,7 +29,7 @@ async def add_user(
     role: str,
     unit_code: str | None,
     password: str,
-    hash_password: Callable[[str], str],
+    actor: str = "cli",
 ) -> None:
     try:
         parsed = Role(role)
@@ -41,7 +44,7 @@ async def add_user(
     created = await directory.add_user(
         conn,
         username=username,
-        password_hash=hash_password(password),
+        password_hash=_hasher.hash(password),
         role=parsed.value,
         unit_code=unit_code if parsed in UNIT_BOUND_ROLES else None,
     )
@@ -49,25 +52,15 @@ async def add_user(
         raise AccountError(f"the username {username!r} is taken")
 
 
-async def add_intake_key(
-    conn: Conn, *, name: str, channel: str, key: str, hash_key: Callable[[str], str]
-) -> str:
-    """Store a new key's hash and return the key: the one time it is seen."""
+async def add_intake_key(conn: Conn, *, name: str, channel: str, actor: str = "cli") -> str:
+    """Create a key and return it; only its hash is kept, so this is the one time it is seen."""
     if channel not in {c.value for c in Channel}:
         raise AccountError(f"unknown channel {channel!r}; use one of {[c.value for c in Channel]}")
+    key = INTAKE_KEY_PREFIX + secrets.token_urlsafe(32)
+    key_hash = hashlib.sha256(key.encode()).hexdigest()
     created = await directory.add_intake_key(
-        conn, name=name, channel=channel, key_prefix=key[:8], key_hash=hash_key(key)
+        conn, name=name, channel=channel, key_prefix=key[:8], key_hash=key_hash
     )
     if not created:
         raise AccountError(f"an intake key named {name!r} exists")
     return key
-
-
-async def users(pool: asyncpg.Pool) -> list[asyncpg.Record]:
-    async with pool.acquire() as conn:
-        return await repo.list_users(conn)
-
-
-async def intake_keys(pool: asyncpg.Pool) -> list[asyncpg.Record]:
-    async with pool.acquire() as conn:
-        return await repo.list_intake_keys(conn)

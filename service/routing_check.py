@@ -1,4 +1,4 @@
-""""Which unit would this inquiry go to?": the live routing rules asked as intake's routing
+"""Which unit would this inquiry go to? The live routing rules asked as intake's routing
 activity asks them (domain.routing.choose_unit), without filing anything."""
 
 from __future__ import annotations

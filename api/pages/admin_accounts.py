@@ -1,19 +1,21 @@
 """`/console/admin/users` and `/console/admin/keys`: staff accounts and intake keys, listed and
-added with the same rules as the `inquiry user add` and `inquiry intake-key add` commands
-(service.accounts). A new key is shown once, on the answer to the form, and never again."""
+added through service.accounts (the rules of the `inquiry user add` and `intake-key add`
+commands). A new key is shown once, on the answer to the form, and never again."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
+import asyncpg
 from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api.deps import IntakeChecks, Pool
 from api.pages.session import page_role
 from api.pages.web import Flash, attempt, page_router, redirect, render
-from api.security import hash_intake_key, hash_password, new_intake_key
 from domain.models import Channel, Role
+from repository import Conn, directory
 from service import accounts, catalog
 from service.principals import Staff
 
@@ -22,13 +24,20 @@ Admin = Annotated[Staff, Depends(page_role(Role.ADMIN))]
 Text = Annotated[str, Form(max_length=200)]
 
 
+async def _listed(
+    pool: Pool, read: Callable[[Conn], Awaitable[list[asyncpg.Record]]]
+) -> list[asyncpg.Record]:
+    async with pool.acquire() as conn:
+        return await read(conn)
+
+
 @router.get("/users")
 async def users(request: Request, pool: Pool, staff: Admin) -> HTMLResponse:
     return render(
         request,
         "console/admin_users.html",
         staff=staff,
-        users=await accounts.users(pool),
+        users=await _listed(pool, directory.list_users),
         roles=[r.value for r in Role],
         units=await catalog.active_units(pool),
     )
@@ -46,7 +55,7 @@ async def add_user(
                 role=role,
                 unit_code=unit_code or None,
                 password=password,
-                hash_password=hash_password,
+                actor=staff.username,
             )
 
     return await attempt("/console/admin/users", create, "done.saved")
@@ -60,7 +69,7 @@ async def _keys_page(
         "console/admin_keys.html",
         status=status,
         staff=staff,
-        keys=await accounts.intake_keys(pool),
+        keys=await _listed(pool, directory.list_intake_keys),
         channels=[c.value for c in Channel],
         new_key=new_key,
     )
@@ -79,11 +88,7 @@ async def add_key(
     try:
         async with pool.acquire() as conn:
             key = await accounts.add_intake_key(
-                conn,
-                name=name.strip(),
-                channel=channel,
-                key=new_intake_key(),
-                hash_key=hash_intake_key,
+                conn, name=name.strip(), channel=channel, actor=staff.username
             )
     except accounts.AccountError as exc:
         return redirect("/console/admin/keys", Flash("error.invalid", str(exc), error=True))
