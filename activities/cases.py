@@ -18,7 +18,7 @@ from domain.clock import WorkCalendar, ledger_to_json
 from domain.ids import CASE_WORKFLOW_VERSION, case_workflow_id
 from domain.models import InquiryInput
 from domain.notices import ladder
-from domain.policy import STEP_LEVEL, CasePolicy, Step
+from domain.policy import STEP_LEVEL, CasePolicy, Step, with_targets
 from domain.routing import choose_unit
 from domain.transition import (
     CaseColumns,
@@ -111,13 +111,9 @@ class CaseActivities:
         row = await repo.policy_row(conn, category=category)
         if row is None:
             raise ApplicationError(f"no category {category!r}", non_retryable=True)
-        policy = policy_from_row(row)
         override = await repo.priority_override(conn, category=category, priority=priority)
-        if override is not None:
-            for name in repo.PRIORITY_FIELDS:
-                if override[name] is not None:
-                    setattr(policy, name, float(override[name]))
-        return policy
+        targets = {name: override[name] for name in repo.PRIORITY_FIELDS} if override else {}
+        return with_targets(policy_from_row(row), targets)
 
     @activity.defn
     async def route_case(self, inquiry: InquiryInput) -> CaseRoute:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import Any
 
 
 class Review(StrEnum):
@@ -65,3 +67,9 @@ STEP_LEVEL = {
     Step.SUPERVISION: 2,
     Step.NOTICE: 3,
 }
+
+
+def with_targets(policy: CasePolicy, targets: Mapping[str, Any]) -> CasePolicy:
+    """The policy with a priority's own targets (category_priorities); None keeps the category's."""
+    chosen: dict[str, Any] = {n: float(v) for n, v in targets.items() if v is not None}
+    return replace(policy, **chosen)

@@ -142,7 +142,7 @@ class Service:
             await insert_row(conn, "categories", fields)
         return code
 
-    async def wait_for(self, sql: str, *args: Any, within: float = 20.0) -> Any:
+    async def wait_for(self, sql: str, *args: Any, within: float = 60.0) -> Any:
         """Poll PostgreSQL until the query returns a truthy value (workflows run asynchronously)."""
         deadline = asyncio.get_running_loop().time() + within
         while True:

@@ -13,10 +13,38 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.pages import account, actions, case_page, citizen, inbox
+from api.pages import (
+    account,
+    actions,
+    admin_accounts,
+    admin_calendar,
+    admin_changes,
+    admin_directory,
+    case_page,
+    citizen,
+    decisions,
+    inbox,
+    phone_intake,
+    reports_page,
+    supervision,
+)
 from api.pages.web import STATIC
 
-ROUTERS = (account, citizen, inbox, actions, case_page)
+ROUTERS = (
+    account,
+    citizen,
+    inbox,
+    actions,
+    case_page,
+    phone_intake,
+    supervision,
+    decisions,
+    admin_directory,
+    admin_changes,
+    admin_calendar,
+    admin_accounts,
+    reports_page,
+)
 
 
 def install(app: FastAPI) -> None:

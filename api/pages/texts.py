@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from api.pages.texts_office import OFFICE_TEXTS
+
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
 
@@ -189,6 +191,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "error.unknown_category": ("没有这个类别", "Unknown category"),
     "error.other": ("无法完成", "That did not work"),
     "back": ("返回", "Back"),
+    **OFFICE_TEXTS,
 }
 
 

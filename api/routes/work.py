@@ -13,8 +13,7 @@ from api.deps import Pool, Staff, require_role
 from api.errors import error_responses
 from api.paging import Offset
 from domain.models import Role
-from repository import inquiries as repo
-from service import work
+from service import supervision, work
 
 router = APIRouter(prefix="/api/v1", tags=["work"])
 
@@ -79,7 +78,6 @@ async def overdue(
     offset: Offset = 0,
 ) -> OverduePage:
     """Open inquiries past their reply deadline, most overdue first."""
-    async with pool.acquire() as conn:
-        rows = await repo.overdue_inquiries(conn, unit=unit, limit=limit, offset=offset)
+    rows = await supervision.overdue(pool, unit=unit, limit=limit, offset=offset)
     items = [OverdueOut.model_validate(dict(r)) for r in rows]
     return OverduePage(limit=limit, offset=offset, items=items)

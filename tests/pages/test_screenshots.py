@@ -84,3 +84,35 @@ async def test_screenshots_of_the_main_pages(
     names = ["intake", "filed", "inbox", "case", "track-question", "track-rating"]
     sizes = _sizes(folder, names)
     assert all(size > 5_000 for size in sizes.values()), sizes
+
+
+async def test_screenshots_of_the_office_pages(page: Page, service: Service, folder: Path) -> None:
+    """Phone intake, the supervision dashboard, a calendar change's preview, the reports and
+    the annual report, with a few cases on the stack (one overdue, one returned)."""
+    category = await service.category(reply_within=0.001, name_zh="测试类别")
+    await file_case(service, category)
+    returned_id, _ = await file_case(service, "billing", address="幸福路12号")
+    handler = await service.staff("handler", (await row(service, returned_id))["unit_code"])
+    await act(service, returned_id, "return", handler, reason_code="not_our_unit", note="属排水")
+
+    await sign_in(page, service, "operator")
+    await page.goto("/console/intake?q=幸福路")
+    await page.fill("#phone-intake textarea[name=content]", "幸福路12号门口冒水")
+    await page.fill("#phone-intake input[name=address]", "幸福路12号")
+    await page.fill("#phone-intake input[name=phone]", "13912345678")
+    await _shot(page, folder, "phone-intake", DESK)
+
+    await page.context.clear_cookies()
+    await sign_in(page, service, "admin")
+    await page.goto("/console/supervision")
+    await expect(page.locator("#sup-overdue tr[data-code]").first).to_be_visible(timeout=20_000)
+    await _shot(page, folder, "supervision", DESK)
+    await page.goto("/console/admin/calendar/preview?first=2026-12-31&kind=holiday&note=示例")
+    await _shot(page, folder, "admin-preview", DESK)
+    await page.goto("/console/reports?group_by=channel")
+    await _shot(page, folder, "reports", DESK)
+    await page.goto("/console/reports/annual/2026")
+    await _shot(page, folder, "annual", DESK)
+    names = ["phone-intake", "supervision", "admin-preview", "reports", "annual"]
+    sizes = _sizes(folder, names)
+    assert all(size > 5_000 for size in sizes.values()), sizes
