@@ -16,11 +16,13 @@ from temporalio.client import Client
 
 from api import pages
 from api.errors import install_error_handlers
+from api.pages.web import PAGE_HEADERS, PageRoute, error_page
 from api.ratelimit import TokenBucket
 from api.routes import admin, auth, calendar, cases, health, inquiries, public, reports, work
 from core.db import create_pool
 from core.settings import Settings, get_settings
 from core.temporal import connect_temporal
+from service.errors import ServiceError
 from service.intake_directory import IntakeDirectory
 
 log = structlog.get_logger(__name__)
@@ -62,7 +64,7 @@ def create_app(
         version="0.1.0",
         lifespan=lifespan,
     )
-    install_error_handlers(app)
+    install_error_handlers(app, page_error=_page_error)
     app.state.public_limiter = TokenBucket(settings.public_rate_per_minute)
     for module in (health, auth, inquiries, work, public, admin, calendar, cases, reports):
         app.include_router(module.router)
@@ -88,3 +90,12 @@ def create_app(
         return response
 
     return app
+
+
+def _page_error(request: Request, error: ServiceError) -> Response | None:
+    """An error met outside a page's own handling (an outage) shown as a page, on pages."""
+    if not isinstance(request.scope.get("route"), PageRoute):
+        return None
+    response = error_page(request, error)
+    response.headers.update(PAGE_HEADERS)
+    return response
