@@ -51,8 +51,8 @@ from workflows.cohandling import CoHandlingWorkflow
 # How long a staff action is valid: the API waits that long (and ACCEPT_MARGIN more) for a worker
 # to take it, then answers 503 no_worker; the workflow refuses it if it arrives later.
 ACTION_WAIT = timedelta(seconds=30)
-# Beyond its validity, how long the API still listens for the workflow's acceptance: a worker
-# that took the action in time reports it well within this (a workflow task lasts at most 10 s).
+# Beyond its validity, how long the API still listens for the workflow's acceptance (at most as
+# long as the validity itself): a worker that took the action in time reports it at once.
 ACCEPT_MARGIN = timedelta(seconds=5)
 _Arg = TypeVar("_Arg")
 _Sent = TypeVar("_Sent", bound=c.Sent)
@@ -343,16 +343,17 @@ class CaseService:
         for minutes. Refusals, a finished case and no worker become ServiceError.
         """
         valid_for = valid_for or self._action_wait
+        wait = (valid_for + min(ACCEPT_MARGIN, valid_for)).total_seconds()
         with workflow_answers():
             try:
-                async with asyncio.timeout((valid_for + ACCEPT_MARGIN).total_seconds()):
+                async with asyncio.timeout(wait):
                     taken = await handle.start_update(
                         update, arg, wait_for_stage=WorkflowUpdateStage.ACCEPTED
                     )
             except TimeoutError:
                 raise no_worker() from None
             try:
-                async with asyncio.timeout((valid_for + ACCEPT_MARGIN).total_seconds()):
+                async with asyncio.timeout(wait):
                     return await taken.result()
             except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
                 raise ServiceError(
