@@ -18,7 +18,18 @@ from api import pages
 from api.errors import install_error_handlers
 from api.pages.web import PAGE_HEADERS, PageRoute, error_page
 from api.ratelimit import TokenBucket
-from api.routes import admin, auth, calendar, cases, health, inquiries, public, reports, work
+from api.routes import (
+    admin,
+    auth,
+    calendar,
+    cases,
+    health,
+    inquiries,
+    public,
+    reports,
+    supervision,
+    work,
+)
 from core.db import create_pool
 from core.settings import Settings, get_settings
 from core.temporal import connect_temporal
@@ -66,7 +77,8 @@ def create_app(
     )
     install_error_handlers(app, page_error=_page_error)
     app.state.public_limiter = TokenBucket(settings.public_rate_per_minute)
-    for module in (health, auth, inquiries, work, public, admin, calendar, cases, reports):
+    routers = (health, auth, inquiries, work, supervision, public, admin, calendar, cases, reports)
+    for module in routers:
         app.include_router(module.router)
     pages.install(app)
 

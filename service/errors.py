@@ -91,6 +91,8 @@ def unavailable(exc: BaseException) -> ServiceError | None:
         return None
     if isinstance(exc, RuntimeError) and str(exc).startswith("Failed client connect"):
         return temporal_unavailable()  # what temporalio raises before a lazy client connected
+    if isinstance(exc, ValueError):
+        return None  # asyncpg's refusal of an argument (its DataError is an InterfaceError)
     if isinstance(exc, UNREACHABLE) and (
         not isinstance(exc, OSError | TimeoutError) or _raised_in_asyncpg(exc)
     ):
