@@ -12,6 +12,7 @@ import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.faults import classified
 from activities.notify import Outbox
 from domain.agenda import Plan, office_hours, plan_case
 from domain.clock import WorkCalendar, ledger_to_json
@@ -88,6 +89,7 @@ class CaseActivities:
         return WorkCalendar(extra=await calendar_repo.overrides(conn), office=office_hours(policy))
 
     @activity.defn
+    @classified
     async def record_case(self, inquiry: InquiryInput) -> None:
         """Store the case as received (受理), marked as run by the case workflow."""
         async with self._pool.acquire() as conn, conn.transaction():
@@ -116,6 +118,7 @@ class CaseActivities:
         return with_targets(policy_from_row(row), targets)
 
     @activity.defn
+    @classified
     async def route_case(self, inquiry: InquiryInput) -> CaseRoute:
         """The responsible unit by the rules, and the policy for the category and priority."""
         async with self._pool.acquire() as conn:
@@ -127,17 +130,20 @@ class CaseActivities:
         return CaseRoute(unit_code=decision.unit_code, rule_name=decision.rule_name, policy=policy)
 
     @activity.defn
+    @classified
     async def load_policy(self, category: str) -> CasePolicy:
         """The category's policy; kept for cases that called it before priorities existed."""
         async with self._pool.acquire() as conn:
             return await self._policy(conn, category, "normal")
 
     @activity.defn
+    @classified
     async def load_case_policy(self, request: PolicyRequest) -> CasePolicy:
         async with self._pool.acquire() as conn:
             return await self._policy(conn, request.category, request.priority)
 
     @activity.defn
+    @classified
     async def plan(self, request: PlanRequest) -> Plan:
         """Project every clock with the current calendar; store ledgers and due times."""
         state = request.state
@@ -173,12 +179,14 @@ class CaseActivities:
         return plan
 
     @activity.defn
+    @classified
     async def due_time(self, request: DueRequest) -> datetime:
         async with self._pool.acquire() as conn:
             extra = await calendar_repo.overrides(conn)
         return WorkCalendar(extra=extra).add(request.unit, request.start, request.amount).due_at
 
     @activity.defn
+    @classified
     async def record(self, transition: Transition) -> None:
         """One transition: the timeline event, the read model, tasks, notices and webhook
         deliveries, atomically."""
@@ -228,6 +236,7 @@ class CaseActivities:
         self._outbox.wake()
 
     @activity.defn
+    @classified
     async def fire_steps(self, fired: FiredSteps) -> None:
         """Record ladder steps once each; all steps due together go out as one notice per
         audience, so a re-projection that makes several due at once causes no storm."""
@@ -281,6 +290,7 @@ class CaseActivities:
         log.warning("ladder_steps", steps=[i.key for i in fired.steps], level=fired.level)
 
     @activity.defn
+    @classified
     async def record_cohandling(self, record: CoHandlingRecord) -> None:
         async with self._pool.acquire() as conn, conn.transaction():
             await repo.save_cohandling(conn, record=record)

@@ -17,6 +17,7 @@ from temporalio.client import Client
 from api import pages
 from api.errors import install_error_handlers
 from api.middleware import EdgeGuard
+from api.pages.web import PAGE_HEADERS, PageRoute, error_page
 from api.ratelimit import TokenBucket
 from api.routes import (
     accounts,
@@ -29,6 +30,7 @@ from api.routes import (
     inquiries,
     public,
     reports,
+    supervision,
     work,
 )
 from api.routes.webhooks import router as webhooks_router
@@ -36,6 +38,7 @@ from api.security import LoginGuard
 from core.db import create_pool
 from core.settings import Settings, get_settings
 from core.temporal import connect_temporal
+from service.errors import ServiceError
 from service.intake_directory import IntakeDirectory
 
 log = structlog.get_logger(__name__)
@@ -77,10 +80,10 @@ def create_app(
         version="0.1.0",
         lifespan=lifespan,
     )
-    install_error_handlers(app)
+    install_error_handlers(app, page_error=_page_error)
     app.state.public_limiter = TokenBucket(settings.public_rate_per_minute)
     app.state.login_guard = LoginGuard.from_settings(settings)
-    routers = (health, auth, inquiries, work, public, admin, calendar, cases, reports)
+    routers = (health, auth, inquiries, work, supervision, public, admin, calendar, cases, reports)
     for module in (*routers, accounts, audit):
         app.include_router(module.router)
     app.include_router(webhooks_router)
@@ -112,3 +115,12 @@ def create_app(
         body_timeout=settings.body_timeout_seconds,
     )
     return app
+
+
+def _page_error(request: Request, error: ServiceError) -> Response | None:
+    """An error met outside a page's own handling (an outage) shown as a page, on pages."""
+    if not isinstance(request.scope.get("route"), PageRoute):
+        return None
+    response = error_page(request, error)
+    response.headers.update(PAGE_HEADERS)
+    return response

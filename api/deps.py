@@ -130,7 +130,12 @@ def actor_of(staff: Staff) -> Actor:
 
 
 def get_case_service(pool: Pool, temporal: Temporal, settings: AppSettings) -> CaseService:
-    return CaseService(temporal, pool, reply_wait=timedelta(seconds=settings.reply_wait_seconds))
+    return CaseService(
+        temporal,
+        pool,
+        reply_wait=timedelta(seconds=settings.reply_wait_seconds),
+        action_wait=timedelta(seconds=settings.action_wait_seconds),
+    )
 
 
 Cases = Annotated[CaseService, Depends(get_case_service)]

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import structlog
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from temporalio.service import RPCError
 
-from service.errors import ServiceError
+from core.db import UNREACHABLE
+from service.errors import ServiceError, unavailable
 
 log = structlog.get_logger(__name__)
 
@@ -35,8 +38,13 @@ _MEANING = {
     409: "refused in the case's current state (nothing changed)",
     422: "invalid input (nothing changed)",
     429: "too many requests or attempts (see Retry-After)",
-    503: "no worker answered in time (nothing changed)",
+    503: "a dependency or the worker is unavailable (code names it; see Retry-After)",
 }
+
+# What a page shows for an error instead of JSON; None when the request is not for a page.
+PageError = Callable[[Request, ServiceError], Response | None]
+# Exceptions that may say a dependency is down (service.errors.unavailable decides).
+_OUTAGES = [k for k in (*UNREACHABLE, RPCError, RuntimeError) if issubclass(k, Exception)]
 
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -55,7 +63,38 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     ]
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def _internal_error(exc: BaseException) -> JSONResponse:
+    log.exception("unhandled_error", error_type=type(exc).__name__, exc_info=exc)
+    return JSONResponse(
+        error_body("internal_error", "the service failed; the request was not completed"),
+        status_code=500,
+    )
+
+
+def install_error_handlers(app: FastAPI, *, page_error: PageError | None = None) -> None:
+    """JSON errors for the API; `page_error` answers the same errors on pages."""
+
+    async def _outage(request: Request, exc: Exception) -> Response:
+        """Temporal or PostgreSQL unreachable, wherever it was noticed: 503 naming it."""
+        error = unavailable(exc)
+        if error is None:
+            return _internal_error(exc)
+        log.warning("dependency_unavailable", code=error.code, error_type=type(exc).__name__)
+        if error.code == "database_unavailable":
+            # Connections opened before the outage are dead: the pool opens new ones next time.
+            pool = getattr(request.app.state, "pool", None)
+            if pool is not None:
+                await pool.expire_connections()
+        page = page_error(request, error) if page_error is not None else None
+        if page is not None:
+            return page
+        return JSONResponse(
+            error_body(error.code, error.message), status_code=error.status, headers=error.headers
+        )
+
+    for kind in _OUTAGES:
+        app.add_exception_handler(kind, _outage)
+
     @app.exception_handler(ServiceError)
     async def _refused(_: Request, exc: ServiceError) -> JSONResponse:
         return JSONResponse(
@@ -83,8 +122,4 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled_error", error_type=type(exc).__name__)
-        return JSONResponse(
-            error_body("internal_error", "the service failed; the request was not completed"),
-            status_code=500,
-        )
+        return _internal_error(exc)

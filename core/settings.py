@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     jwt_secret: str = PLACEHOLDER_SECRET
     jwt_ttl_minutes: int = 480
     reply_wait_seconds: float = 15.0
+    # How long a staff action is valid: the API waits that long for a worker, then answers 503
+    # no_worker, and a worker that gets the action later refuses it.
+    action_wait_seconds: float = 30.0
     # How often intake reloads its copy of the intake keys and categories (used while PostgreSQL
     # is down); an admin change reloads it at once.
     intake_refresh_seconds: float = 60.0

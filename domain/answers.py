@@ -62,13 +62,26 @@ def reply(
     policy: CasePolicy,
     now: datetime,
     inquiry: InquiryInput,
+    *,
+    sent_at: datetime | None = None,
 ) -> Change | None:
-    """答复, or the draft to its reviewer (审核) when the category reviews replies."""
+    """答复, or the draft to its reviewer (审核) when the category reviews replies.
+
+    `sent_at` is when the handler sent a queued reply (queued_reply_time): the reply clock
+    stopped then, not when a worker took it up."""
     if state.answer is not None or state.draft is not None:
         return None  # the same reply again
     signed = replace(state, acknowledged_at=state.acknowledged_at or now)
     if policy.review == Review.NONE:
-        return answer(signed, submission, kind="replied", policy=policy, now=now, inquiry=inquiry)
+        return answer(
+            signed,
+            submission,
+            kind="replied",
+            policy=policy,
+            now=now,
+            inquiry=inquiry,
+            answered_at=sent_at,
+        )
     reviewer = state.unit if policy.review == Review.UNIT_HEAD else OFFICE_UNIT
     assert reviewer is not None
     return Change(
@@ -79,6 +92,14 @@ def reply(
         task=TaskChange(close_open=True, open_unit=reviewer, open_kind="review"),
         notices=[notices.review_wanted(inquiry.tracking_code, reviewer, reviewer == state.unit)],
     )
+
+
+def queued_reply_time(state: CaseState, submission: ReplySubmission, now: datetime) -> datetime:
+    """When a reply queued while no worker ran was given: when the handler sent it, but never
+    before the case reached the unit nor after now (the API's clock may differ a little)."""
+    sent = submission.submitted_at or now
+    dispatched = state.first_dispatched_at or state.dispatched_at or sent
+    return min(max(sent, dispatched), now)
 
 
 def review(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Protocol
 
 from domain.clock import ClockLedger
 from domain.models import ReplySubmission, Role
@@ -56,9 +57,29 @@ class Refusal(Exception):
 
 
 # Refusal codes and what the API answers with them.
-WRONG_STATE, FORBIDDEN, WRONG_UNIT, TOO_LATE, OVER_CAP, INVALID = (
-    "WrongState", "Forbidden", "WrongUnit", "TooLate", "OverCap", "Invalid",
+WRONG_STATE, FORBIDDEN, WRONG_UNIT, TOO_LATE, OVER_CAP, INVALID, EXPIRED = (
+    "WrongState", "Forbidden", "WrongUnit", "TooLate", "OverCap", "Invalid", "Expired",
 )  # fmt: skip
+
+
+@dataclass
+class Sent:
+    """When the API sent a staff action, and until when the case may take it.
+
+    The API waits that long for a worker to take the action, then answers 503 no_worker and
+    "nothing was changed"; a delivery after `valid_until` must therefore be refused. Both are
+    keyword fields with defaults, so actions in histories recorded before them still decode.
+    """
+
+    sent_at: datetime | None = field(default=None, kw_only=True)
+    valid_until: datetime | None = field(default=None, kw_only=True)
+
+
+class Timed(Protocol):
+    """Anything that says until when it may be taken (a Sent action, a ReplySubmission)."""
+
+    @property
+    def valid_until(self) -> datetime | None: ...
 
 
 @dataclass
@@ -74,19 +95,19 @@ class Actor:
 
 
 @dataclass
-class Acknowledge:
+class Acknowledge(Sent):
     actor: Actor
 
 
 @dataclass
-class ReturnCase:
+class ReturnCase(Sent):
     actor: Actor
     reason_code: str
     note: str = ""
 
 
 @dataclass
-class ReturnDecision:
+class ReturnDecision(Sent):
     actor: Actor
     accept: bool
     new_unit: str | None = None
@@ -94,14 +115,14 @@ class ReturnDecision:
 
 
 @dataclass
-class Transfer:
+class Transfer(Sent):
     actor: Actor
     new_unit: str
     reason: str
 
 
 @dataclass
-class ExtensionRequest:
+class ExtensionRequest(Sent):
     actor: Actor
     amount: float
     reason: str
@@ -109,59 +130,59 @@ class ExtensionRequest:
 
 
 @dataclass
-class ExtensionDecision:
+class ExtensionDecision(Sent):
     actor: Actor
     approve: bool
     note: str = ""
 
 
 @dataclass
-class InfoRequest:
+class InfoRequest(Sent):
     actor: Actor
     question: str
 
 
 @dataclass
-class Supplement:
+class Supplement(Sent):
     content: str
     by: str  # "citizen", or the operator who took the call
 
 
 @dataclass
-class ReviewDecision:
+class ReviewDecision(Sent):
     actor: Actor
     approve: bool
     comment: str = ""
 
 
 @dataclass
-class Rating:
+class Rating(Sent):
     rating: str
     by: str  # "citizen", or the operator who made the follow-up call
     comment: str = ""
 
 
 @dataclass
-class ReopenDecision:
+class ReopenDecision(Sent):
     actor: Actor
     reopen: bool
     note: str = ""
 
 
 @dataclass
-class MergeRequest:
+class MergeRequest(Sent):
     actor: Actor
     main_inquiry_id: str
 
 
 @dataclass
-class AttachMerged:
+class AttachMerged(Sent):
     actor: Actor
     inquiry_id: str
 
 
 @dataclass
-class CoHandlerAssignment:
+class CoHandlerAssignment(Sent):
     actor: Actor
     units: list[str]
     within: float  # in the reply clock's unit
@@ -270,6 +291,15 @@ def _supervisor(actor: Actor) -> None:
 def _text(value: str, what: str) -> None:
     if not value.strip():
         raise Refusal(INVALID, f"{what} is empty")
+
+
+def check_in_time(action: Timed, now: datetime) -> None:
+    """An action delivered after the API stopped waiting for it (and answered 503) is refused."""
+    until = action.valid_until
+    if until is not None and now > until:
+        raise Refusal(
+            EXPIRED, f"the action was valid until {until.isoformat()}; nothing was changed"
+        )
 
 
 def check_acknowledge(state: CaseState, action: Acknowledge) -> None:

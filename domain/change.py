@@ -99,11 +99,16 @@ def answer(
     inquiry: InquiryInput,
     on_site: bool = False,
     reviewer: str = "",
+    answered_at: datetime | None = None,
 ) -> Change:
-    """答复: record the reply, send it to the citizen, start the follow-up clock (回访)."""
+    """答复: record the reply, send it to the citizen, start the follow-up clock (回访).
+
+    The reply clock stops at `answered_at` (a queued reply: when the handler sent it), else now.
+    """
     due = state.deadlines.reply_due
-    replied_at = inquiry.received_at if on_site else now
-    on_time = True if on_site else (due is None or now <= due)
+    stopped = answered_at or now
+    replied_at = inquiry.received_at if on_site else stopped
+    on_time = True if on_site else (due is None or stopped <= due)
     start = state.first_dispatched_at or state.dispatched_at or inquiry.received_at
     nxt = replace(
         state,

@@ -73,7 +73,9 @@ class ReplySubmission:
     content: str
     replied_by: str
     unit_code: str
-    submitted_at: datetime | None = None
+    submitted_at: datetime | None = None  # when the handler sent it: a queued reply's time
+    # Until when the update may be taken; the same reply then goes as the reply_queued signal.
+    valid_until: datetime | None = None
 
 
 @dataclass

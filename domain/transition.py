@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from domain.case import Actor, AgendaItem, CaseState
+from domain.case import Actor, AgendaItem, CaseState, Sent
 from domain.notices import Notice
 from domain.policy import CasePolicy
 
@@ -115,7 +115,7 @@ class CoHandlingInput:
 
 
 @dataclass
-class CoHandlingAnswer:
+class CoHandlingAnswer(Sent):
     actor: Actor
     content: str
 

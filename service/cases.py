@@ -8,6 +8,8 @@ which workflow version runs the case.
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -15,7 +17,12 @@ from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 import asyncpg
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.client import (
+    Client,
+    WorkflowHandle,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+    WorkflowUpdateStage,
+)
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.workflow import UpdateMethodMultiParam
 
@@ -30,12 +37,25 @@ from repository import Conn
 from repository import calendar as calendar_repo
 from repository import cases as case_repo
 from repository import inquiries as inquiry_repo
-from service.errors import ServiceError, no_such_case, refused, workflow_answers
+from service.errors import (
+    NO_WORKER,
+    ServiceError,
+    no_such_case,
+    no_worker,
+    refused,
+    workflow_answers,
+)
 from workflows.case import CaseWorkflow
 from workflows.cohandling import CoHandlingWorkflow
 
-UPDATE_WAIT = timedelta(seconds=30)  # then 503 no_worker: nothing was changed
+# How long a staff action is valid: the API waits that long (and ACCEPT_MARGIN more) for a worker
+# to take it, then answers 503 no_worker; the workflow refuses it if it arrives later.
+ACTION_WAIT = timedelta(seconds=30)
+# Beyond its validity, how long the API still listens for the workflow's acceptance (at most as
+# long as the validity itself): a worker that took the action in time reports it at once.
+ACCEPT_MARGIN = timedelta(seconds=5)
 _Arg = TypeVar("_Arg")
+_Sent = TypeVar("_Sent", bound=c.Sent)
 _Result = TypeVar("_Result")
 
 
@@ -79,9 +99,15 @@ class CaseService:
     """Built per request from the app's Temporal client and asyncpg pool."""
 
     def __init__(
-        self, temporal: Client, pool: asyncpg.Pool, *, reply_wait: timedelta = UPDATE_WAIT
+        self,
+        temporal: Client,
+        pool: asyncpg.Pool,
+        *,
+        reply_wait: timedelta = ACTION_WAIT,
+        action_wait: timedelta = ACTION_WAIT,
     ) -> None:
-        self._temporal, self._pool, self._reply_wait = temporal, pool, reply_wait
+        self._temporal, self._pool = temporal, pool
+        self._reply_wait, self._action_wait = reply_wait, action_wait
 
     # ---- staff actions: one update each ----
 
@@ -144,7 +170,7 @@ class CaseService:
         """A co-handling unit's answer to its own child workflow."""
         await self._running_case(inquiry_id)
         handle = self._temporal.get_workflow_handle(cohandling_workflow_id(str(inquiry_id), unit))
-        return await _update(handle, CoHandlingWorkflow.submit_input, answer, UPDATE_WAIT)
+        return await self._send(handle, CoHandlingWorkflow.submit_input, self._stamped(answer))
 
     async def merge(self, inquiry_id: UUID, action: c.MergeRequest) -> c.CaseState:
         """并单: the case follows the main case.
@@ -160,37 +186,42 @@ class CaseService:
         await self._running_case(inquiry_id)
         follower = self._case(inquiry_id)
         with workflow_answers():
-            state = await follower.query(CaseWorkflow.state, rpc_timeout=UPDATE_WAIT)
+            state = await follower.query(CaseWorkflow.state, rpc_timeout=self._action_wait)
         try:
             c.check_merge(state, action, str(inquiry_id))
         except c.Refusal as refusal:
             raise refused(refusal.code, refusal.message) from None
         attach = c.AttachMerged(action.actor, str(inquiry_id))
-        await _update(self._case(main), CaseWorkflow.attach_merged, attach, UPDATE_WAIT)
-        return await _update(follower, CaseWorkflow.merge_into, action, UPDATE_WAIT)
+        await self._send(self._case(main), CaseWorkflow.attach_merged, self._stamped(attach))
+        return await self._send(follower, CaseWorkflow.merge_into, self._stamped(action))
 
     async def reply(self, inquiry_id: UUID, actor: c.Actor, content: str) -> c.CaseState | None:
         """答复: the state after the reply, or None when no worker answered in time and the
         reply was queued as a signal (stored at once; the workflow checks it when a worker
-        runs). Cases of the first version answer the same update and signal; their state
-        reads as a CaseState through the fields both share (status, on_time, replied_at)."""
+        runs, and the reply clock stops at `submitted_at`, when the handler sent it). The
+        update is valid only as long as the API waits for it, so a late delivery of it is
+        refused and only the signal counts. Cases of the first version answer the same update
+        and signal; their state reads as a CaseState through the fields both share (status,
+        on_time, replied_at)."""
         await self._case_row(inquiry_id)
+        sent = datetime.now(UTC)
         reply = ReplySubmission(
             reply_id=str(uuid.uuid4()),
             content=content,
             replied_by=actor.username,
             unit_code=actor.unit_code or "",
-            submitted_at=datetime.now(UTC),
+            submitted_at=sent,
+            valid_until=sent + self._reply_wait,
         )
         handle = self._case(inquiry_id)
+        try:
+            return await self._send(handle, CaseWorkflow.submit_reply, reply, self._reply_wait)
+        except ServiceError as exc:
+            if exc.code != NO_WORKER:
+                raise
         with workflow_answers():
-            try:
-                return await handle.execute_update(
-                    CaseWorkflow.submit_reply, reply, rpc_timeout=self._reply_wait
-                )
-            except WorkflowUpdateRPCTimeoutOrCancelledError:
-                await handle.signal(CaseWorkflow.reply_queued, reply)
-                return None
+            await handle.signal(CaseWorkflow.reply_queued, reply)
+        return None
 
     # ---- the citizen, by tracking code ----
 
@@ -284,11 +315,52 @@ class CaseService:
     async def _act(
         self,
         inquiry_id: UUID,
-        update: UpdateMethodMultiParam[[CaseWorkflow, _Arg], c.CaseState],
-        action: _Arg,
+        update: UpdateMethodMultiParam[[CaseWorkflow, _Sent], c.CaseState],
+        action: _Sent,
     ) -> c.CaseState:
         await self._running_case(inquiry_id)
-        return await _update(self._case(inquiry_id), update, action, UPDATE_WAIT)
+        return await self._send(self._case(inquiry_id), update, self._stamped(action))
+
+    def _stamped(self, action: _Sent) -> _Sent:
+        """The action with when it is sent and until when the case may take it."""
+        sent = datetime.now(UTC)
+        return dataclasses.replace(action, sent_at=sent, valid_until=sent + self._action_wait)
+
+    async def _send(
+        self,
+        handle: WorkflowHandle[Any, Any],
+        update: UpdateMethodMultiParam[[Any, _Arg], _Result],
+        arg: _Arg,
+        valid_for: timedelta | None = None,
+    ) -> _Result:
+        """A typed update the case takes while it is valid, or never.
+
+        First wait until the workflow accepted it (its validator ran; from then on the change is
+        in its history and will be applied): if no worker took it while it was valid, the answer
+        is 503 no_worker, and the validator refuses it if it is delivered later. Then wait for
+        the result. Both waits are bounded here, not only per RPC: the client repeats an update
+        call the server answered with "admitted" (no worker), which is how an action once hung
+        for minutes. Refusals, a finished case and no worker become ServiceError.
+        """
+        valid_for = valid_for or self._action_wait
+        wait = (valid_for + min(ACCEPT_MARGIN, valid_for)).total_seconds()
+        with workflow_answers():
+            try:
+                async with asyncio.timeout(wait):
+                    taken = await handle.start_update(
+                        update, arg, wait_for_stage=WorkflowUpdateStage.ACCEPTED
+                    )
+            except TimeoutError:
+                raise no_worker() from None
+            try:
+                async with asyncio.timeout(wait):
+                    return await taken.result()
+            except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
+                raise ServiceError(
+                    202,
+                    "action_accepted",
+                    "the case took the action; it is recorded as soon as it can be",
+                ) from None
 
     async def _case_row(self, inquiry_id: UUID) -> asyncpg.Record:
         async with self._pool.acquire() as conn:
@@ -345,14 +417,3 @@ class CaseService:
         async with self._pool.acquire() as conn:
             if not await case_repo.unit_is_active(conn, code=code):
                 raise ServiceError(422, "unknown_unit", f"there is no active unit {code!r}")
-
-
-async def _update(
-    handle: WorkflowHandle[Any, Any],
-    update: UpdateMethodMultiParam[[Any, _Arg], _Result],
-    arg: _Arg,
-    wait: timedelta,
-) -> _Result:
-    """A typed update; refusals, a missing worker and a finished case become ServiceError."""
-    with workflow_answers():
-        return await handle.execute_update(update, arg, rpc_timeout=wait)

@@ -17,14 +17,14 @@ import structlog
 
 from core.db import UNREACHABLE
 from repository import Conn, directory
-from service.errors import ServiceError
+from service.errors import RETRY_AFTER_SECONDS, ServiceError
 
 log = structlog.get_logger(__name__)
 
 T = TypeVar("T")
 
 DB_WAIT = 5.0  # seconds intake waits for PostgreSQL before it counts it as down
-RETRY_AFTER = "30"  # seconds a client is asked to wait when nothing can be checked
+RETRY_AFTER = str(RETRY_AFTER_SECONDS)  # when nothing can be checked
 
 
 @dataclass(frozen=True)

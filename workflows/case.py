@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import ParamSpec
 
 from temporalio import workflow
@@ -96,6 +97,19 @@ def _refuse(check: Callable[P, None], *args: P.args, **kwargs: P.kwargs) -> None
         check(*args, **kwargs)
     except Refusal as refused:
         raise ApplicationError(refused.message, type=refused.code, non_retryable=True) from None
+
+
+def in_time(action: rules.Timed) -> None:
+    """Refuse an action delivered after the API stopped waiting for it (it answered 503).
+
+    Compared with the wall clock, not workflow.now(): the deadline is the API's real time, and a
+    workflow's clock may run ahead of it (time skipping in tests). This is deterministic where it
+    matters: validators run only when an update is first delivered, never on replay, and they
+    add no command, so histories replay the same.
+    """
+    with workflow.unsafe.sandbox_unrestricted():
+        now = datetime.now(UTC)
+    _refuse(rules.check_in_time, action, now)
 
 
 @workflow.defn
@@ -208,7 +222,15 @@ class CaseWorkflow:
         except Refusal as refused:
             workflow.logger.warning("queued reply ignored: %s", refused.message)
             return
-        await self._apply(answers.reply(self.s, reply, self._policy, workflow.now(), self._inquiry))
+        now = workflow.now()
+        # The reply clock stops when the handler sent the reply, not when a worker took it up;
+        # replies queued before this was so keep the time their history recorded.
+        sent = None
+        if workflow.patched("queued-reply-at-sent-time"):
+            sent = answers.queued_reply_time(self.s, reply, now)
+        await self._apply(
+            answers.reply(self.s, reply, self._policy, now, self._inquiry, sent_at=sent)
+        )
 
     @property
     def _policy(self) -> CasePolicy:
@@ -246,6 +268,7 @@ class CaseWorkflow:
 
     @acknowledge.validator
     def _v_acknowledge(self, action: Acknowledge) -> None:
+        in_time(action)
         _refuse(rules.check_acknowledge, self.s, action)
 
     @workflow.update
@@ -257,6 +280,7 @@ class CaseWorkflow:
 
     @return_case.validator
     def _v_return(self, action: ReturnCase) -> None:
+        in_time(action)
         _refuse(rules.check_return, self.s, action, workflow.now())
 
     @workflow.update
@@ -269,6 +293,7 @@ class CaseWorkflow:
 
     @decide_return.validator
     def _v_decide_return(self, action: ReturnDecision) -> None:
+        in_time(action)
         _refuse(rules.check_return_decision, self.s, action, self._policy)
 
     @workflow.update
@@ -281,6 +306,7 @@ class CaseWorkflow:
 
     @transfer.validator
     def _v_transfer(self, action: Transfer) -> None:
+        in_time(action)
         _refuse(rules.check_transfer, self.s, action)
 
     @workflow.update
@@ -292,6 +318,7 @@ class CaseWorkflow:
 
     @request_extension.validator
     def _v_request_extension(self, action: ExtensionRequest) -> None:
+        in_time(action)
         _refuse(rules.check_extension_request, self.s, action, self._policy, workflow.now())
 
     @workflow.update
@@ -303,6 +330,7 @@ class CaseWorkflow:
 
     @decide_extension.validator
     def _v_decide_extension(self, action: ExtensionDecision) -> None:
+        in_time(action)
         _refuse(rules.check_extension_decision, self.s, action)
 
     @workflow.update
@@ -314,6 +342,7 @@ class CaseWorkflow:
 
     @request_info.validator
     def _v_request_info(self, action: InfoRequest) -> None:
+        in_time(action)
         _refuse(rules.check_info_request, self.s, action)
 
     @workflow.update
@@ -326,6 +355,7 @@ class CaseWorkflow:
 
     @supplement.validator
     def _v_supplement(self, action: Supplement) -> None:
+        in_time(action)
         _refuse(rules.check_supplement, self.s, action)
 
     @workflow.update
@@ -341,6 +371,7 @@ class CaseWorkflow:
 
     @submit_reply.validator
     def _v_submit_reply(self, reply: ReplySubmission) -> None:
+        in_time(reply)
         if self.s.status == CaseStatus.RECEIVED:
             return  # checked once dispatched
         _refuse(rules.check_reply, self.s, reply)
@@ -365,6 +396,7 @@ class CaseWorkflow:
 
     @review_reply.validator
     def _v_review(self, action: ReviewDecision) -> None:
+        in_time(action)
         _refuse(rules.check_review, self.s, action, self._policy)
 
     @workflow.update
@@ -378,6 +410,7 @@ class CaseWorkflow:
 
     @rate.validator
     def _v_rate(self, action: Rating) -> None:
+        in_time(action)
         _refuse(rules.check_rating, self.s, action)
 
     @workflow.update
@@ -391,6 +424,7 @@ class CaseWorkflow:
 
     @decide_reopen.validator
     def _v_decide_reopen(self, action: ReopenDecision) -> None:
+        in_time(action)
         _refuse(rules.check_reopen_decision, self.s, action)
 
     @workflow.update
@@ -402,6 +436,7 @@ class CaseWorkflow:
 
     @merge_into.validator
     def _v_merge_into(self, action: MergeRequest) -> None:
+        in_time(action)
         _refuse(rules.check_merge, self.s, action, self._id)
 
     @workflow.update
@@ -413,6 +448,7 @@ class CaseWorkflow:
 
     @attach_merged.validator
     def _v_attach(self, action: AttachMerged) -> None:
+        in_time(action)
         _refuse(rules.check_attach, self.s, action, self._id)
 
     @workflow.signal
@@ -452,6 +488,7 @@ class CaseWorkflow:
 
     @assign_cohandlers.validator
     def _v_cohandlers(self, action: CoHandlerAssignment) -> None:
+        in_time(action)
         _refuse(rules.check_cohandlers, self.s, action)
 
     @workflow.signal

@@ -63,6 +63,7 @@ class CoHandlingWorkflow:
 
     @submit_input.validator
     def _validate(self, answer: CoHandlingAnswer) -> None:
+        lead_case.in_time(answer)  # refused once the API stopped waiting for it
         if answer.actor.role not in (Role.HANDLER, Role.UNIT_HEAD):
             raise ApplicationError("only the co-handling unit's staff answer", type="Forbidden")
         if answer.actor.unit_code != self._unit:

@@ -22,6 +22,9 @@ import pytest
 
 from tests.conftest import Service
 from tests.workflows import (
+    test_no_worker as no_worker,
+)
+from tests.workflows import (
     test_paths_handling as handling,
 )
 from tests.workflows import (
@@ -66,6 +69,10 @@ SCENARIOS: dict[str, Callable[[Service], Awaitable[None]]] = {
     "calendar_change": reprojection.test_a_new_holiday_moves_open_deadlines_and_is_recorded,
     "policy_shorter": reprojection.test_a_shorter_policy_fires_past_steps_once_in_one_notice,
     "reply_queued": restart.test_reply_sent_while_the_worker_is_down_is_taken_up,
+    # After workflow.patched("queued-reply-at-sent-time"): the clock stops when it was sent.
+    "reply_queued_at_sent_time": (
+        no_worker.test_a_queued_reply_is_on_time_when_sent_before_the_deadline_that_passed_meanwhile
+    ),
     "continued_as_new": onsite.test_a_long_urgent_case_continues_as_new_and_keeps_its_state,
 }
 

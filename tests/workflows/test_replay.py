@@ -52,6 +52,8 @@ def test_histories_are_committed() -> None:
         "v2_path_rated_and_not_rated_1.json",
         "v2_path_rated_and_not_rated_2.json",
         "v2_path_reply_queued.json",
+        # After workflow.patched("queued-reply-at-sent-time") (issue 8).
+        "v2_path_reply_queued_at_sent_time.json",
         "v2_path_restart_on_supplement.json",
         "v2_path_return_redispatch.json",
         "v2_path_review.json",
