@@ -185,7 +185,7 @@ def svg(results: dict[str, Any]) -> str:
     x1, w1 = 480, 340
     steps = results["scale"]
     ms = [s["lists_idle"][name]["median_ms"] for s in steps for name in LISTS]
-    top_ms = max([*ms, 1.0]) * 1.15
+    top_ms = float(max([*ms, 1.0])) * 1.15
     ms_values = [s["open_cases"] for s in steps]
     lo, hi = math.log10(max(1, min(ms_values))), math.log10(max(ms_values))
     span = hi - lo or 1.0
