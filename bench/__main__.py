@@ -53,6 +53,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--output", type=Path, help="the JSON file (default bench/results/…)")
     parser.add_argument("--docs", type=Path, help="the Markdown page to write the figures into")
+    parser.add_argument(
+        "--render",
+        type=Path,
+        help="run nothing: write the figures of this stored JSON into the docs",
+    )
     return parser
 
 
@@ -186,9 +191,14 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     _sizes(args)
-    results = asyncio.run(_run(args))
+    if args.render is not None:
+        output = args.render
+        results = json.loads(output.read_text())
+        args.docs = args.docs or DOCS
+    else:
+        results = asyncio.run(_run(args))
+        output = args.output or RESULTS / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     results["targets"] = report.targets(results)
-    output = args.output or RESULTS / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(results, indent=2, ensure_ascii=False))
     table = report.markdown(results)

@@ -15,7 +15,7 @@ from repository import benchmarks as probes
 from repository import inquiries as reads
 from repository.directory import insert_row
 
-LATE = "bench_late"  # replies due 7.2 s after dispatch: overdue almost at once
+LATE = "bench_late"  # replies due 1.8 s after dispatch: overdue almost at once
 OPEN = "bench_open"  # replies due in a day: open with a live timer
 UNIT = "pipe_repair"
 PAGE = 50
@@ -23,7 +23,7 @@ PAGE = 50
 
 async def prepare(ctx: Context) -> None:
     """The two categories, both routed to one unit (its task list is the one timed)."""
-    await ctx.stack.category(LATE, 0.002)
+    await ctx.stack.category(LATE, 0.0005)
     await ctx.stack.category(OPEN, 24)
     async with ctx.stack.pool.acquire() as conn:
         for code in (LATE, OPEN):
