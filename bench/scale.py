@@ -97,7 +97,7 @@ async def _median_ms(call: Callable[[], Awaitable[Any]], repeats: int) -> float:
 
 
 async def read_levers(ctx: Context, repeats: int) -> dict[str, dict[str, float]]:
-    """Each list's SQL with the indexes of migration 005 and without them (dropped in a
+    """Each list's SQL with the indexes of migration 006 and without them (dropped in a
     transaction that is rolled back), and the reads as they were before issue 10."""
     async with ctx.stack.pool.acquire() as conn:
 
@@ -132,9 +132,9 @@ async def read_levers(ctx: Context, repeats: int) -> dict[str, dict[str, float]]
         transaction = conn.transaction()
         await transaction.start()
         try:
-            await probes.drop_indexes_of_005(conn)
+            await probes.drop_read_indexes(conn)
             for name, call in queries().items():
-                figures[name]["without_005_ms"] = await _median_ms(call, repeats)
+                figures[name]["without_indexes_ms"] = await _median_ms(call, repeats)
             figures["overdue_page"]["before_issue_ms"] = await _median_ms(
                 lambda: probes.overdue_page_before(conn, limit=PAGE), repeats
             )

@@ -9,9 +9,9 @@ from uuid import UUID
 
 from repository import Conn
 
-# What migration 005 added, and the one index it replaced: a benchmark drops the first and
+# What migration 006 added, and the one index it replaced: a benchmark drops the first and
 # restores the second inside a transaction it rolls back, to time the reads as they were before.
-INDEXES_OF_005 = (
+READ_INDEXES = (
     "inquiries_overdue",
     "inquiries_overdue_unit",
     "tasks_open_unit_due",
@@ -63,9 +63,9 @@ async def open_cases(conn: Conn) -> int:
     return int(count)
 
 
-async def drop_indexes_of_005(conn: Conn) -> None:
-    """Inside the caller's transaction (to be rolled back): the indexes as before migration 005."""
-    for name in INDEXES_OF_005:
+async def drop_read_indexes(conn: Conn) -> None:
+    """Inside the caller's transaction (to be rolled back): the indexes as before migration 006."""
+    for name in READ_INDEXES:
         await conn.execute(f"DROP INDEX {name}")
     await conn.execute("CREATE INDEX tasks_unit_open ON tasks (unit_code) WHERE status = 'open'")
 

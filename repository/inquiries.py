@@ -228,7 +228,7 @@ async def list_escalations(conn: Conn, *, inquiry_id: UUID) -> list[asyncpg.Reco
 
 # Waiting for the unit's reply: only these can be overdue (domain.case.OPEN_STATUSES). Written
 # into the SQL as literals, not bound as a parameter, so the planner can prove the predicate of
-# the partial indexes of migration 005 (a bound array would hide it from a generic plan).
+# the partial indexes of migration 006 (a bound array would hide it from a generic plan).
 _OPEN_SQL = "(" + ", ".join(f"'{s.value}'" for s in sorted(OPEN_STATUSES)) + ")"
 _WAITING = f"status IN {_OPEN_SQL} AND NOT paused"
 
@@ -333,7 +333,7 @@ async def overdue_inquiries(
     """Inquiries still waiting for their reply past its deadline, the most overdue first.
 
     A case paused for the citizen (补正) is not overdue: its clock is stopped. The order and the
-    condition are those of the partial indexes inquiries_overdue(_unit) of migration 005."""
+    condition are those of the partial indexes inquiries_overdue(_unit) of migration 006."""
     unit_clause = "" if unit is None else "AND unit_code = $3"
     return await conn.fetch(
         f"""
