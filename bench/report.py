@@ -107,7 +107,7 @@ def markdown(results: dict[str, Any]) -> str:
     ]  # fmt: skip
     scale_rows = [
         "",
-        "| open cases M | intake/s while filling | overdue list | staff list | unit's task list (paged) | worker RSS | API RSS | Temporal RSS |",
+        "| open cases M | intake/s while filling (not yet dispatched when intake ended; dispatch tail) | overdue list | staff list | unit's task list (paged) | worker RSS | API RSS | Temporal RSS |",
         "|---|---|---|---|---|---|---|---|",
     ]  # fmt: skip
     for step in results["scale"]:
@@ -119,7 +119,9 @@ def markdown(results: dict[str, Any]) -> str:
         ]  # fmt: skip
         rss = step["rss_bytes"]
         scale_rows.append(
-            f"| {step['open_cases']:,} | {step['fill']['intake_rate']:.1f} | "
+            f"| {step['open_cases']:,} | {step['fill']['intake_rate']:.1f}"
+            f" ({step['fill'].get('backlog_at_end_of_intake', '–')};"
+            f" {step['fill']['dispatch_tail_seconds']:.0f} s) | "
             + " | ".join(cells)
             + f" | {rss['worker'] / 2**20:.0f} MB | {rss['api'] / 2**20:.0f} MB | {rss['temporal'] / 2**20:.0f} MB |"
         )

@@ -7,6 +7,7 @@ import statistics
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
+from uuid import UUID
 
 from bench import procs
 from bench.load import Run, Timed, run_many, summary
@@ -53,6 +54,8 @@ async def fill(ctx: Context, m: int, concurrency: int) -> dict[str, Any]:
         filed.append(answer.json()["id"])
 
     run = await run_many(missing, concurrency, one)
+    async with ctx.stack.pool.acquire() as conn:
+        dispatched = await probes.count_past_intake(conn, ids=[UUID(i) for i in filed])
     started = time.perf_counter()
     await until_all_dispatched(ctx.stack, filed, within=max(600.0, missing / 2))
     return {
@@ -61,6 +64,8 @@ async def fill(ctx: Context, m: int, concurrency: int) -> dict[str, Any]:
         "errors": run.errors,
         "intake_rate": run.rate,
         "intake_latency": summary(run.latencies.get("intake", [])),
+        # Accepted by intake but not yet dispatched by the worker when the last intake answered.
+        "backlog_at_end_of_intake": len(filed) - dispatched,
         "dispatch_tail_seconds": time.perf_counter() - started,
     }
 
