@@ -145,6 +145,7 @@ async def _phases(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
 
 async def _run(args: argparse.Namespace) -> dict[str, Any]:
     started = time.perf_counter()
+    commit = _commit()  # the code that runs: read before, not after a long run
     sizes = [int(m) for m in args.scale.split(",")]
     running = await stack.start(args.database_url)
     try:
@@ -177,7 +178,7 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
         await stack.stop(running)
     results["meta"] = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "commit": _commit(),
+        "commit": commit,
         "cores": os.cpu_count(),
         "loadavg_at_end": os.getloadavg(),
         "seconds": time.perf_counter() - started,
