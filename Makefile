@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format clean chromium screenshots lock
+.PHONY: run test lint format clean chromium screenshots lock bench bench-short
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,16 @@ test: $(STAMP) chromium
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
+
+# The service beside a bare Temporal workflow, interleaved in one run, on a stack of its own
+# (docs/benchmarks.md): about 15 minutes on 2 cores. BENCH_ARGS=--large scales to 100,000 open
+# cases; BENCH_DATABASE_URL=postgresql://… uses that server instead of pgserver.
+bench: $(STAMP)
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# The short mode `make test` runs too (tests/test_bench_short.py): proves the suite works, in ~1 min.
+bench-short: $(STAMP)
+	$(BIN)/python -m bench --short
 
 # PNGs of the main pages for the README, walked through with a case on the test stack.
 screenshots: $(STAMP) chromium

@@ -38,6 +38,13 @@ class Settings(BaseSettings):
     temporal_port: int = 7233
     temporal_ui_port: int = 8233
     var_dir: Path = Path("var")
+    # The worker's tuning (temporalio.worker.Worker); unset keeps the SDK's default. See
+    # docs/benchmarks.md for what they trade: a larger sticky cache replays less and holds more.
+    worker_max_cached_workflows: int = 1000
+    worker_max_concurrent_workflow_tasks: int | None = None
+    worker_max_concurrent_activities: int | None = None
+    worker_workflow_task_pollers: int = 5
+    worker_activity_task_pollers: int = 5
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: str = "INFO"
     # Hostile input: a body larger than this is refused (413) before it is read past the limit,

@@ -57,7 +57,11 @@ async def _serve(settings: Settings, *, client: Client, with_api: bool, with_wor
     stop = asyncio.Event()
     _stop_on_signals(stop)
     tasks: list[asyncio.Task[None]] = []
-    worker = build_worker(client, pool, task_queue=settings.task_queue) if with_worker else None
+    worker = (
+        build_worker(client, pool, task_queue=settings.task_queue, settings=settings)
+        if with_worker
+        else None
+    )
     server = None
     if worker is not None:
         tasks.append(asyncio.create_task(worker.run()))

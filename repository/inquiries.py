@@ -235,8 +235,11 @@ async def list_escalations(conn: Conn, *, inquiry_id: UUID) -> list[asyncpg.Reco
     )
 
 
-# Waiting for the unit's reply: only these can be overdue (domain.case.OPEN_STATUSES).
-_OPEN = sorted(OPEN_STATUSES)
+# Waiting for the unit's reply: only these can be overdue (domain.case.OPEN_STATUSES). Written
+# into the SQL as literals, not bound as a parameter, so the planner can prove the predicate of
+# the partial indexes of migration 006 (a bound array would hide it from a generic plan).
+_OPEN_SQL = "(" + ", ".join(f"'{s.value}'" for s in sorted(OPEN_STATUSES)) + ")"
+_WAITING = f"status IN {_OPEN_SQL} AND NOT paused"
 
 
 async def search_inquiries(
@@ -252,43 +255,74 @@ async def search_inquiries(
     limit: int,
     offset: int,
 ) -> tuple[int, list[asyncpg.Record]]:
-    """One page of inquiries, newest first, with the total that match."""
-    where = """
-        ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR unit_code = $2)
-        AND ($3::text IS NULL OR category = $3) AND ($4::text IS NULL OR channel = $4)
-        AND ($5::boolean IS NULL OR
-             ((status = ANY($10::text[]) AND NOT paused AND reply_due_at < now()) OR overdue) = $5)
-        AND ($6::timestamptz IS NULL OR received_at >= $6)
-        AND ($7::timestamptz IS NULL OR received_at < $7)
-    """
-    args = (status, unit, category, channel, overdue, received_from, received_to)
-    total = await conn.fetchval(
-        f"SELECT count(*) FROM inquiries WHERE {where.replace('$10', '$8')}", *args, _OPEN
-    )
+    """One page of inquiries, newest first, with the total that match.
+
+    Only the filters given become conditions, so each combination gets a plan of its own that
+    can use the indexes (an `$1 IS NULL OR …` clause cannot, once the plan is generic)."""
+    conditions: list[str] = []
+    args: list[Any] = []
+    for column, op, value in (
+        ("status", "=", status),
+        ("unit_code", "=", unit),
+        ("category", "=", category),
+        ("channel", "=", channel),
+        ("received_at", ">=", received_from),
+        ("received_at", "<", received_to),
+    ):
+        if value is not None:
+            args.append(value)
+            conditions.append(f"{column} {op} ${len(args)}")
+    if overdue is not None:
+        late = f"(({_WAITING} AND reply_due_at < now()) OR overdue)"
+        conditions.append(late if overdue else f"NOT {late}")
+    where = " AND ".join(conditions) or "true"
+    total = await conn.fetchval(f"SELECT count(*) FROM inquiries WHERE {where}", *args)
     rows = await conn.fetch(
-        f"SELECT * FROM inquiries WHERE {where} ORDER BY received_at DESC, id LIMIT $8 OFFSET $9",
+        f"SELECT * FROM inquiries WHERE {where} ORDER BY received_at DESC, id"
+        f" LIMIT ${len(args) + 1} OFFSET ${len(args) + 2}",
         *args,
         limit,
         offset,
-        _OPEN,
     )
     return total, rows
 
 
-async def open_tasks(conn: Conn, *, unit_code: str | None) -> list[asyncpg.Record]:
-    """Open tasks, soonest due first: of one unit, or of every unit when unit_code is None."""
+_TASK_COLUMNS = """
+    t.id AS task_id, t.kind, t.due_at, t.created_at, t.unit_code, i.id AS inquiry_id,
+    i.tracking_code, i.category, i.channel, i.content, i.address, i.district,
+    i.escalation_level, i.status, i.ack_due_at, i.acknowledged_at, i.paused, i.due_provisional
+"""
+
+
+async def open_tasks(
+    conn: Conn, *, unit_code: str | None, limit: int | None = None, offset: int = 0
+) -> list[asyncpg.Record]:
+    """Open tasks, soonest due first: of one unit, or of every unit when unit_code is None; a
+    page of them when limit is given (the order matches index tasks_open_unit_due/tasks_open_due)."""
+    where = "t.status = 'open'" + (" AND t.unit_code = $3" if unit_code is not None else "")
     return await conn.fetch(
-        """
-        SELECT t.id AS task_id, t.kind, t.due_at, t.created_at, t.unit_code, i.id AS inquiry_id,
-               i.tracking_code, i.category, i.channel, i.content, i.address, i.district,
-               i.escalation_level, i.status, i.ack_due_at, i.acknowledged_at, i.paused,
-               i.due_provisional
+        f"""
+        SELECT {_TASK_COLUMNS}
         FROM tasks t JOIN inquiries i ON i.id = t.inquiry_id
-        WHERE ($1::text IS NULL OR t.unit_code = $1) AND t.status = 'open'
+        WHERE {where}
         ORDER BY t.due_at NULLS LAST, t.id
+        LIMIT $1 OFFSET $2
         """,
-        unit_code,
+        limit,
+        offset,
+        *([unit_code] if unit_code is not None else []),
     )
+
+
+async def count_open_tasks(conn: Conn, *, unit_code: str | None) -> int:
+    """How many open tasks a unit (or every unit, when None) has."""
+    if unit_code is None:
+        total = await conn.fetchval("SELECT count(*) FROM tasks WHERE status = 'open'")
+    else:
+        total = await conn.fetchval(
+            "SELECT count(*) FROM tasks WHERE status = 'open' AND unit_code = $1", unit_code
+        )
+    return int(total)
 
 
 async def last_event_reason(conn: Conn, *, inquiry_id: UUID, kind: str) -> str | None:
@@ -307,22 +341,32 @@ async def overdue_inquiries(
 ) -> list[asyncpg.Record]:
     """Inquiries still waiting for their reply past its deadline, the most overdue first.
 
-    A case paused for the citizen (补正) is not overdue: its clock is stopped."""
+    A case paused for the citizen (补正) is not overdue: its clock is stopped. The order and the
+    condition are those of the partial indexes inquiries_overdue(_unit) of migration 006."""
+    unit_clause = "" if unit is None else "AND unit_code = $3"
     return await conn.fetch(
-        """
+        f"""
         SELECT id, tracking_code, category, channel, unit_code, status, reply_due_at,
                escalation_level, extract(epoch FROM now() - reply_due_at)::bigint AS overdue_seconds
         FROM inquiries
-        WHERE status = ANY($4::text[]) AND NOT paused
-          AND reply_due_at < now() AND ($1::text IS NULL OR unit_code = $1)
+        WHERE {_WAITING} AND reply_due_at < now() {unit_clause}
         ORDER BY reply_due_at, id
-        LIMIT $2 OFFSET $3
+        LIMIT $1 OFFSET $2
         """,
-        unit,
         limit,
         offset,
-        _OPEN,
+        *([unit] if unit is not None else []),
     )
+
+
+async def count_overdue(conn: Conn, *, unit: str | None) -> int:
+    """How many inquiries the overdue list holds in all."""
+    unit_clause = "" if unit is None else "AND unit_code = $1"
+    total = await conn.fetchval(
+        f"SELECT count(*) FROM inquiries WHERE {_WAITING} AND reply_due_at < now() {unit_clause}",
+        *([unit] if unit is not None else []),
+    )
+    return int(total)
 
 
 async def tracking_code(conn: Conn, *, inquiry_id: str) -> str | None:

@@ -12,7 +12,7 @@ import asyncpg
 
 from domain.calendar import CHINA_TZ
 from repository import dashboard
-from repository import inquiries as inquiry_repo
+from service.work import overdue_page
 
 TREND_DAYS = 14
 
@@ -20,9 +20,10 @@ TREND_DAYS = 14
 async def overdue(
     pool: asyncpg.Pool, *, unit: str | None = None, limit: int = 50, offset: int = 0
 ) -> list[asyncpg.Record]:
-    """Open inquiries past their reply deadline, most overdue first (paused ones are not)."""
-    async with pool.acquire() as conn:
-        return await inquiry_repo.overdue_inquiries(conn, unit=unit, limit=limit, offset=offset)
+    """Open inquiries past their reply deadline, most overdue first (paused ones are not): the
+    page the JSON list (service.work.overdue_page) answers too."""
+    _, rows = await overdue_page(pool, unit=unit, limit=limit, offset=offset)
+    return rows
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,33 @@ from repository import inquiries as repo
 from service.principals import Staff
 
 
-async def open_tasks(pool: asyncpg.Pool, *, unit_code: str | None) -> list[asyncpg.Record]:
-    """Open tasks, soonest due first: of one unit, or of every unit when unit_code is None."""
+async def open_tasks(
+    pool: asyncpg.Pool, *, unit_code: str | None, limit: int | None = None, offset: int = 0
+) -> list[asyncpg.Record]:
+    """Open tasks, soonest due first: of one unit, or of every unit when unit_code is None; one
+    page of them when limit is given."""
     async with pool.acquire() as conn:
-        return await repo.open_tasks(conn, unit_code=unit_code)
+        return await repo.open_tasks(conn, unit_code=unit_code, limit=limit, offset=offset)
+
+
+async def task_page(
+    pool: asyncpg.Pool, *, unit_code: str | None, limit: int, offset: int
+) -> tuple[int, list[asyncpg.Record]]:
+    """One page of the open tasks and how many there are in all."""
+    async with pool.acquire() as conn:
+        total = await repo.count_open_tasks(conn, unit_code=unit_code)
+        rows = await repo.open_tasks(conn, unit_code=unit_code, limit=limit, offset=offset)
+    return total, rows
+
+
+async def overdue_page(
+    pool: asyncpg.Pool, *, unit: str | None, limit: int, offset: int
+) -> tuple[int, list[asyncpg.Record]]:
+    """One page of the overdue list, most overdue first, and how many it holds in all."""
+    async with pool.acquire() as conn:
+        total = await repo.count_overdue(conn, unit=unit)
+        rows = await repo.overdue_inquiries(conn, unit=unit, limit=limit, offset=offset)
+    return total, rows
 
 
 async def inbox(pool: asyncpg.Pool, staff: Staff) -> list[asyncpg.Record]:

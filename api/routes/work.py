@@ -13,7 +13,7 @@ from api.deps import Pool, Staff, require_role
 from api.errors import error_responses
 from api.paging import Offset
 from domain.models import Role
-from service import supervision, work
+from service import work
 
 router = APIRouter(prefix="/api/v1", tags=["work"])
 
@@ -39,6 +39,9 @@ class TaskOut(BaseModel):
 
 class TasksOut(BaseModel):
     unit: str | None
+    total: int
+    limit: int
+    offset: int
     items: list[TaskOut]
 
 
@@ -55,6 +58,7 @@ class OverdueOut(BaseModel):
 
 
 class OverduePage(BaseModel):
+    total: int
     limit: int
     offset: int
     items: list[OverdueOut]
@@ -62,11 +66,17 @@ class OverduePage(BaseModel):
 
 @router.get("/tasks", response_model=TasksOut, responses=error_responses(401, 403))
 async def open_tasks(
-    pool: Pool, staff: Annotated[Staff, Depends(require_role(Role.HANDLER, Role.UNIT_HEAD))]
+    pool: Pool,
+    staff: Annotated[Staff, Depends(require_role(Role.HANDLER, Role.UNIT_HEAD))],
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> TasksOut:
-    """The open tasks of the caller's unit, soonest due first."""
-    rows = await work.open_tasks(pool, unit_code=staff.unit_code or "")
-    return TasksOut(unit=staff.unit_code, items=[TaskOut.model_validate(dict(r)) for r in rows])
+    """One page of the open tasks of the caller's unit, soonest due first, with their total."""
+    total, rows = await work.task_page(
+        pool, unit_code=staff.unit_code or "", limit=limit, offset=offset
+    )
+    items = [TaskOut.model_validate(dict(r)) for r in rows]
+    return TasksOut(unit=staff.unit_code, total=total, limit=limit, offset=offset, items=items)
 
 
 @router.get("/supervision/overdue", response_model=OverduePage, responses=error_responses(401, 403))
@@ -78,6 +88,6 @@ async def overdue(
     offset: Offset = 0,
 ) -> OverduePage:
     """Open inquiries past their reply deadline, most overdue first."""
-    rows = await supervision.overdue(pool, unit=unit, limit=limit, offset=offset)
+    total, rows = await work.overdue_page(pool, unit=unit, limit=limit, offset=offset)
     items = [OverdueOut.model_validate(dict(r)) for r in rows]
-    return OverduePage(limit=limit, offset=offset, items=items)
+    return OverduePage(total=total, limit=limit, offset=offset, items=items)

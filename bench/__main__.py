@@ -1,0 +1,213 @@
+"""`python -m bench [--short] [--large]`: the service beside bare Temporal, interleaved in one run.
+
+Prints the table, stores the figures in bench/results/<time>.json and (not in short mode) writes
+them with a plot into docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench import report, scale, stack
+from bench.load import Run, summary
+from bench.phases import (
+    GROUPS,
+    LIFECYCLE_UNIT,
+    Context,
+    bare_intake,
+    bare_lifecycle,
+    history_of,
+    service_intake,
+    service_lifecycle,
+)
+
+RESULTS = stack.ROOT / "bench" / "results"
+DOCS = stack.ROOT / "docs" / "benchmarks.md"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--short", action="store_true", help="tiny sizes: proves the suite works")
+    parser.add_argument("--large", action="store_true", help="scale up to 100,000 open cases")
+    parser.add_argument("--intake", type=int, default=300, help="starts per intake sub-phase")
+    parser.add_argument("--lifecycle", type=int, default=200, help="cases per lifecycle sub-phase")
+    parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=3, help="bare/service interleavings")
+    parser.add_argument("--scale", default="1000,10000", help="open-case counts M, ascending")
+    parser.add_argument("--repeats", type=int, default=11, help="timings per list and M")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL"),
+        help="a PostgreSQL server to create the benchmark's database on (default: pgserver)",
+    )
+    parser.add_argument("--output", type=Path, help="the JSON file (default bench/results/…)")
+    parser.add_argument("--docs", type=Path, help="the Markdown page to write the figures into")
+    parser.add_argument(
+        "--render",
+        type=Path,
+        help="run nothing: write the figures of this stored JSON into the docs",
+    )
+    return parser
+
+
+def _sizes(args: argparse.Namespace) -> None:
+    if args.short:
+        args.intake, args.lifecycle, args.concurrency, args.rounds = 20, 10, 5, 1
+        args.scale, args.repeats = "200", 5
+    if args.large:
+        args.scale = "1000,10000,100000"
+    if args.docs is None and not args.short:
+        args.docs = DOCS
+
+
+def _aggregate(runs: list[Run], cpu: list[dict[str, float]]) -> dict[str, Any]:
+    """Rate over every round together, per-round rates, step latencies and CPU per case."""
+    done = sum(r.done for r in runs)
+    seconds = sum(r.seconds for r in runs)
+    steps: dict[str, list[float]] = {}
+    for run in runs:
+        for step, values in run.latencies.items():
+            steps.setdefault(step, []).extend(values)
+    return {
+        "done": done,
+        "failed": sum(r.failed for r in runs),
+        "errors": [e for r in runs for e in r.errors][:5],
+        "rate": done / seconds if seconds else 0.0,
+        "round_rates": [r.rate for r in runs],
+        "steps": {step: summary(values) for step, values in steps.items()},
+        "cpu_ms_per_case": {
+            group: 1000 * sum(c[group] for c in cpu) / max(1, done) for group in GROUPS
+        },
+    }
+
+
+def _commit() -> str:
+    try:
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607 - git on PATH
+            cwd=stack.ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+async def _phases(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
+    kinds = {
+        "intake": (bare_intake, service_intake, args.intake),
+        "lifecycle": (bare_lifecycle, service_lifecycle, args.lifecycle),
+    }
+    collected: dict[str, dict[str, tuple[list[Run], list[dict[str, float]]]]] = {
+        kind: {"bare": ([], []), "service": ([], [])} for kind in kinds
+    }
+    for round_no in range(args.rounds):
+        for kind, (bare, service, n) in kinds.items():
+            # Alternate who goes first, so a drift of the machine's load favours neither side.
+            order = [("bare", bare), ("service", service)]
+            for side, phase in order if round_no % 2 == 0 else reversed(order):
+                run, cpu = await phase(ctx, n, args.concurrency)
+                collected[kind][side][0].append(run)
+                collected[kind][side][1].append(cpu)
+                print(
+                    f"round {round_no + 1} {kind:9} {side:7} {run.rate:7.1f}/s"
+                    f" ({run.done} done, {run.failed} failed)",
+                    flush=True,
+                )
+    out: dict[str, Any] = {}
+    for kind in kinds:
+        sides = {side: _aggregate(*collected[kind][side]) for side in ("bare", "service")}
+        bare_rate = sides["bare"]["rate"]
+        out[kind] = {
+            **sides,
+            "ratio": sides["service"]["rate"] / bare_rate if bare_rate else None,
+            "round_ratios": [
+                s / b if b else None
+                for s, b in zip(
+                    sides["service"]["round_rates"], sides["bare"]["round_rates"], strict=True
+                )
+            ],
+        }
+    return out
+
+
+async def _run(args: argparse.Namespace) -> dict[str, Any]:
+    started = time.perf_counter()
+    commit = _commit()  # the code that runs: read before, not after a long run
+    sizes = [int(m) for m in args.scale.split(",")]
+    running = await stack.start(args.database_url)
+    try:
+        async with httpx.AsyncClient(base_url=running.api_url, timeout=120) as http:
+            ctx = Context(
+                stack=running,
+                http=http,
+                key=await running.intake_key(),
+                handler=await running.token("handler", LIFECYCLE_UNIT),
+            )
+            print(f"stack ready in {time.perf_counter() - started:.0f} s", flush=True)
+            results = await _phases(ctx, args)
+            results["history"] = {
+                "bare": await history_of(ctx, ctx.closed_bare[-5:]),
+                "service": await history_of(ctx, ctx.closed_service[-5:]),
+            }
+            await scale.prepare(ctx)
+            staff = {
+                "supervisor": await running.token("supervisor"),
+                "handler": await running.token("handler", scale.UNIT),
+            }
+            results["scale"] = []
+            for m in sizes:
+                step = await scale.at_scale(
+                    ctx, m, staff, concurrency=args.concurrency, repeats=args.repeats
+                )
+                results["scale"].append(step)
+                print(f"scale M={m}: {json.dumps(step['lists_idle'])}", flush=True)
+    finally:
+        await stack.stop(running)
+    results["meta"] = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": commit,
+        "cores": os.cpu_count(),
+        "loadavg_at_end": os.getloadavg(),
+        "seconds": time.perf_counter() - started,
+        "python": sys.version.split()[0],
+        "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+        "database": "given PostgreSQL server" if args.database_url else "pgserver",
+    }
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    _sizes(args)
+    if args.render is not None:
+        output = args.render
+        results = json.loads(output.read_text())
+        args.docs = args.docs or DOCS
+    else:
+        results = asyncio.run(_run(args))
+        output = args.output or RESULTS / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
+    results["targets"] = report.targets(results)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    table = report.markdown(results)
+    print("\n" + table + f"\nresults: {output}")
+    if args.docs is not None:
+        report.write_docs(args.docs, results, table, output)
+        print(f"written into {args.docs}")
+
+
+if __name__ == "__main__":
+    main()

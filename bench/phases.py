@@ -1,0 +1,237 @@
+"""The measured sub-phases: intake and the full closed loop, bare and through the service, each
+with the CPU it cost every process; and the history of a sample of closed cases."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+import httpx
+from temporalio.api.enums.v1 import EventType
+
+from bench import procs
+from bench.bare import BareWorkflow
+from bench.load import Run, Timed, run_many
+from bench.stack import Stack
+from domain.ids import case_workflow_id
+from repository import benchmarks as probes
+from repository import inquiries as reads
+
+GROUPS = ("temporal", "api", "worker", "bare", "postgres")
+LIFECYCLE_CATEGORY = "outage"  # the demo's burst-main rule sends it to pipe_repair
+LIFECYCLE_UNIT = "pipe_repair"
+
+
+def inquiry_body(category: str, i: int) -> dict[str, Any]:
+    return {
+        "category": category,
+        "content": f"中山路口爆管，水漫到路面 #{i}",
+        "citizen": {"name": "张三", "phone": "13812345678"},
+        "address": "中山路1号",
+        "district": "和平区",
+        "external_ref": f"bench-{uuid.uuid4().hex[:10]}",
+    }
+
+
+@dataclass
+class Context:
+    """What the phases share: the stack, one HTTP client, the credentials they act with."""
+
+    stack: Stack
+    http: httpx.AsyncClient
+    key: dict[str, str]
+    handler: dict[str, str]
+    closed_service: list[str] = field(default_factory=list)
+    closed_bare: list[str] = field(default_factory=list)
+
+
+# ---- CPU by process ----
+
+
+async def cpu_snapshot(stack: Stack) -> dict[str, dict[int, float]]:
+    """CPU seconds so far of every process of each group (PostgreSQL: the database's backends)."""
+    snap = {name: {pid: procs.cpu_seconds(pid) for pid in stack.pids(name)} for name in GROUPS[:4]}
+    snap["postgres"] = {pid: procs.cpu_seconds(pid) for pid in await stack.postgres_pids()}
+    return snap
+
+
+def cpu_delta(
+    before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]
+) -> dict[str, float]:
+    """CPU seconds each group spent in between (a backend that appeared counts from 0)."""
+    return {
+        name: sum(max(0.0, cpu - before[name].get(pid, 0.0)) for pid, cpu in after[name].items())
+        for name in GROUPS
+    }
+
+
+async def settle(
+    stack: Stack, *, quiet: float = 0.15, window: float = 1.0, within: float = 120.0
+) -> float:
+    """Wait until our processes together use less than `quiet` of a core over `window` seconds
+    (the worker has caught up); returns how long that took."""
+    started = time.perf_counter()
+    names = ("temporal", "api", "worker", "bare")
+    while time.perf_counter() - started < within:
+        pids = [pid for name in names for pid in stack.pids(name)]
+        before = procs.total_cpu(pids)
+        await asyncio.sleep(window)
+        if (procs.total_cpu(pids) - before) / window < quiet:
+            break
+    return time.perf_counter() - started
+
+
+async def until_dispatched(stack: Stack, inquiry_id: str, within: float = 120.0) -> None:
+    deadline = time.perf_counter() + within
+    async with stack.pool.acquire() as conn:
+        while (await reads.status_of(conn, inquiry_id=UUID(inquiry_id))) in (None, "received"):
+            if time.perf_counter() > deadline:
+                raise TimeoutError(f"{inquiry_id} not dispatched within {within} s")
+            await asyncio.sleep(0.05)
+
+
+async def until_all_dispatched(stack: Stack, ids: list[str], within: float) -> None:
+    wanted = [UUID(i) for i in ids]
+    deadline = time.perf_counter() + within
+    while True:
+        async with stack.pool.acquire() as conn:
+            if await probes.count_past_intake(conn, ids=wanted) >= len(wanted):
+                return
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"not all of {len(ids)} inquiries were dispatched in {within} s")
+        await asyncio.sleep(0.5)
+
+
+# ---- the sub-phases ----
+
+
+async def measured(ctx: Context, work: Any, drain: Any = None) -> tuple[Run, dict[str, float]]:
+    """Run a sub-phase, let the worker catch up, and return it with the CPU it cost."""
+    await settle(ctx.stack, within=30)
+    before = await cpu_snapshot(ctx.stack)
+    run: Run = await work
+    if drain is not None:
+        await drain(run)
+    await settle(ctx.stack)
+    return run, cpu_delta(before, await cpu_snapshot(ctx.stack))
+
+
+async def bare_intake(ctx: Context, n: int, concurrency: int) -> tuple[Run, dict[str, float]]:
+    async def one(i: int, run: Run) -> None:
+        async with Timed(run, "start"):
+            await ctx.stack.client.start_workflow(
+                BareWorkflow.run,
+                f"intake-{i}",
+                id=f"bare-intake-{uuid.uuid4().hex}",
+                task_queue=ctx.stack.bare_queue,
+            )
+
+    return await measured(ctx, run_many(n, concurrency, one))
+
+
+async def service_intake(ctx: Context, n: int, concurrency: int) -> tuple[Run, dict[str, float]]:
+    filed: list[str] = []
+
+    async def one(i: int, run: Run) -> None:
+        async with Timed(run, "intake"):
+            answer = await ctx.http.post(
+                "/api/v1/inquiries", json=inquiry_body(LIFECYCLE_CATEGORY, i), headers=ctx.key
+            )
+        if answer.status_code != 201:
+            raise RuntimeError(f"intake answered {answer.status_code}: {answer.text[:200]}")
+        filed.append(answer.json()["id"])
+
+    async def drain(run: Run) -> None:
+        await until_all_dispatched(ctx.stack, filed, within=300)
+
+    return await measured(ctx, run_many(n, concurrency, one), drain)
+
+
+async def bare_lifecycle(ctx: Context, n: int, concurrency: int) -> tuple[Run, dict[str, float]]:
+    async def one(i: int, run: Run) -> None:
+        workflow_id = f"bare-case-{uuid.uuid4().hex}"
+        async with Timed(run, "start"):
+            handle = await ctx.stack.client.start_workflow(
+                BareWorkflow.run, f"case-{i}", id=workflow_id, task_queue=ctx.stack.bare_queue
+            )
+        async with Timed(run, "signal"):
+            await handle.signal(BareWorkflow.proceed)
+        async with Timed(run, "complete"):
+            await handle.result()
+        ctx.closed_bare.append(workflow_id)
+
+    return await measured(ctx, run_many(n, concurrency, one))
+
+
+async def _act(
+    ctx: Context, run: Run, step: str, path: str, body: dict[str, Any], headers: dict[str, str]
+) -> dict[str, Any]:
+    async with Timed(run, step):
+        answer = await ctx.http.post(path, json=body, headers=headers)
+    if answer.status_code != 200:
+        raise RuntimeError(f"{step} answered {answer.status_code}: {answer.text[:200]}")
+    result: dict[str, Any] = answer.json()
+    return result
+
+
+async def service_lifecycle(ctx: Context, n: int, concurrency: int) -> tuple[Run, dict[str, float]]:
+    """受理 → 派单 → 签收 → 答复 → 回访 rating → 办结, each step over HTTP as staff would."""
+
+    async def one(i: int, run: Run) -> None:
+        async with Timed(run, "intake"):
+            answer = await ctx.http.post(
+                "/api/v1/inquiries", json=inquiry_body(LIFECYCLE_CATEGORY, i), headers=ctx.key
+            )
+        if answer.status_code != 201:
+            raise RuntimeError(f"intake answered {answer.status_code}: {answer.text[:200]}")
+        inquiry_id, code = answer.json()["id"], answer.json()["tracking_code"]
+        async with Timed(run, "dispatch"):
+            await until_dispatched(ctx.stack, inquiry_id)
+        path = f"/api/v1/inquiries/{inquiry_id}"
+        await _act(ctx, run, "acknowledge", f"{path}/acknowledge", {}, ctx.handler)
+        reply = {"content": "抢修队已到场，今晚22点前恢复供水。"}
+        await _act(ctx, run, "reply", f"{path}/reply", reply, ctx.handler)
+        rating = {"rating": "satisfied"}
+        rated = await _act(
+            ctx, run, "rating", f"/api/v1/public/inquiries/{code}/rating", rating, {}
+        )
+        if rated.get("status") != "closed":
+            raise RuntimeError(f"rated but {rated.get('status')}")
+        async with Timed(run, "complete"):
+            await ctx.stack.client.get_workflow_handle(case_workflow_id(inquiry_id)).result()
+        ctx.closed_service.append(case_workflow_id(inquiry_id))
+
+    return await measured(ctx, run_many(n, concurrency, one))
+
+
+# ---- where the cost is ----
+
+
+async def history_of(ctx: Context, workflow_ids: list[str]) -> dict[str, float]:
+    """Mean events per closed case in its history, by the kinds that cost a server round trip."""
+    counts: Counter[str] = Counter()
+    for workflow_id in workflow_ids:
+        history = await ctx.stack.client.get_workflow_handle(workflow_id).fetch_history()
+        counts["events"] += len(history.events)
+        for event in history.events:
+            counts[EventType.Name(event.event_type)] += 1
+    kinds = {
+        "events": "events",
+        "activities": "EVENT_TYPE_ACTIVITY_TASK_SCHEDULED",
+        "local_activities": "EVENT_TYPE_MARKER_RECORDED",
+        "workflow_tasks": "EVENT_TYPE_WORKFLOW_TASK_COMPLETED",
+        "timers_started": "EVENT_TYPE_TIMER_STARTED",
+        "timers_cancelled": "EVENT_TYPE_TIMER_CANCELED",
+        "search_attribute_upserts": "EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES",
+        "updates": "EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED",
+        "signals": "EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED",
+    }
+    size = max(1, len(workflow_ids))
+    figures = {name: counts[kind] / size for name, kind in kinds.items()}
+    figures["sampled"] = len(workflow_ids)
+    return figures

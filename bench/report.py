@@ -1,0 +1,246 @@
+"""The results as the issue's table (Markdown), the targets met or not, and a plot (SVG by hand:
+no plotting library is a dependency)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+GIB = 1024**3
+STAFF_STEPS = ("acknowledge", "reply", "rating")
+LISTS = ("overdue", "staff_list", "unit_tasks")
+
+
+def _ms(seconds: float | None) -> str:
+    return "–" if seconds is None else f"{seconds * 1000:.0f} ms"
+
+
+def _ratio(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
+def _by_m(results: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    steps = results["scale"]
+    return steps[0], steps[-1]
+
+
+def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each target of the issue with this run's figure; `met` is reported, never asserted."""
+    service = results["lifecycle"]["service"]["steps"]
+    worst_p95 = max((service.get(s, {}).get("p95") or 0.0) for s in STAFF_STEPS)
+    small, large = _by_m(results)
+    rss = large["rss_bytes"]["worker"] + large["rss_bytes"]["api"]
+    found: list[dict[str, Any]] = [
+        {"target": "full closed loop ≥ 60% of bare", "value": results["lifecycle"]["ratio"], "limit": 0.6},
+        {"target": "intake ≥ 80% of bare start_workflow", "value": results["intake"]["ratio"], "limit": 0.8},
+        {"target": "each staff action's p95 < 250 ms", "value": worst_p95 * 1000, "limit": 250, "below": True},
+        {"target": f"worker + API RSS ≤ 1 GiB at M={large['m']}", "value": rss / GIB, "limit": 1.0, "below": True},
+    ]  # fmt: skip
+    for name in LISTS:
+        growth = large["lists_idle"][name]["median_ms"] / small["lists_idle"][name]["median_ms"]
+        found.append(
+            {
+                "target": f"{name} at M={large['m']} within 3× of M={small['m']}",
+                "value": growth,
+                "limit": 3.0,
+                "below": True,
+            }
+        )
+    for target in found:
+        value, limit = target["value"], target["limit"]
+        target["met"] = value is not None and (
+            value <= limit if target.get("below") else value >= limit
+        )
+    found.append(
+        {"target": "5,000 simultaneous breaches: no workflow-task timeout, steps within 60 s",
+         "value": None, "limit": None, "met": None}
+    )  # fmt: skip
+    return found
+
+
+def _cpu(cpu: dict[str, float], groups: tuple[str, ...]) -> str:
+    names = {"temporal": "Temporal", "api": "API", "worker": "worker", "bare": "worker",
+             "postgres": "PostgreSQL"}  # fmt: skip
+    return " + ".join(f"{names[g]} {cpu[g]:.0f} ms" for g in groups)
+
+
+def markdown(results: dict[str, Any]) -> str:
+    intake, life, hist = results["intake"], results["lifecycle"], results["history"]
+    args = results["meta"]["args"] if "meta" in results else {}
+    n, c, n_life = args.get("intake"), args.get("concurrency"), args.get("lifecycle")
+    bi, si = intake["bare"], intake["service"]
+    bl, sl = life["bare"], life["service"]
+    bare_cpu, service_cpu = bl["cpu_ms_per_case"], sl["cpu_ms_per_case"]
+    bare_total = bare_cpu["temporal"] + bare_cpu["bare"]
+    service_total = sum(service_cpu[g] for g in ("temporal", "api", "worker", "postgres"))
+    rounds = ", ".join(_ratio(r) for r in intake["round_ratios"])
+    rounds_life = ", ".join(_ratio(r) for r in life["round_ratios"])
+    hb, hs = hist["bare"], hist["service"]
+    steps = sl["steps"]
+    rows = [
+        "| figure | bare Temporal | this service | ratio |",
+        "|---|---|---|---|",
+        f"| intake: starts/s ({n} at concurrency {c}, per round) | {bi['rate']:.1f} `start_workflow`/s"
+        f" (p50 {_ms(bi['steps']['start']['p50'])}, p95 {_ms(bi['steps']['start']['p95'])})"
+        f" | {si['rate']:.1f} `POST /api/v1/inquiries`/s (p50 {_ms(si['steps']['intake']['p50'])},"
+        f" p95 {_ms(si['steps']['intake']['p95'])}) | **{_ratio(intake['ratio'])}** (rounds: {rounds}) |",
+        f"| full lifecycle/s ({n_life} at concurrency {c}, per round) | {bl['rate']:.1f}/s"
+        f" | {sl['rate']:.2f} closed/s (intake → 签收 → reply → rating → closed)"
+        f" | **{_ratio(life['ratio'])}** (rounds: {rounds_life}) |",
+        f"| CPU per closed case | {_cpu(bare_cpu, ('temporal', 'bare'))} = {bare_total:.0f} ms"
+        f" | {_cpu(service_cpu, ('temporal', 'api', 'worker', 'postgres'))} = {service_total:.0f} ms"
+        f" | {_ratio(service_total / bare_total if bare_total else None)}× the CPU |",
+        f"| history of one closed case | {hb['events']:.0f} events, {hb['activities']:.0f} activities"
+        f" | {hs['events']:.0f} events, {hs['activities']:.0f} activities,"
+        f" {hs['local_activities']:.0f} local activities, {hs['workflow_tasks']:.0f} workflow tasks,"
+        f" {hs['search_attribute_upserts']:.0f} search-attribute upserts,"
+        f" {hs['timers_started']:.0f} timers started / {hs['timers_cancelled']:.0f} cancelled,"
+        f" {hs['updates']:.0f} updates | {_ratio(hs['events'] / hb['events'] if hb['events'] else None)}× the events |",
+        "| each staff action under that load (p50 / p95) | | "
+        + ", ".join(
+            f"{s} {_ms(steps.get(s, {}).get('p50'))} / {_ms(steps.get(s, {}).get('p95'))}"
+            for s in ("intake", "dispatch", *STAFF_STEPS)
+        )
+        + " | |",
+    ]  # fmt: skip
+    scale_rows = [
+        "",
+        "| open cases M | intake/s while filling (not yet dispatched when intake ended; dispatch tail) | overdue list | staff list | unit's task list (paged) | worker RSS | API RSS | Temporal RSS |",
+        "|---|---|---|---|---|---|---|---|",
+    ]  # fmt: skip
+    for step in results["scale"]:
+        lists = step["lists_idle"]
+        busy = step["lists_busy"]
+        cells = [
+            f"{lists[name]['median_ms']:.0f} ms (max {lists[name]['max_ms']:.0f}; busy {busy[name]['median_ms']:.0f}) of {lists[name]['total']}"
+            for name in LISTS
+        ]  # fmt: skip
+        rss = step["rss_bytes"]
+        scale_rows.append(
+            f"| {step['open_cases']:,} | {step['fill']['intake_rate']:.1f}"
+            f" ({step['fill'].get('backlog_at_end_of_intake', '–')};"
+            f" {step['fill']['dispatch_tail_seconds']:.0f} s) | "
+            + " | ".join(cells)
+            + f" | {rss['worker'] / 2**20:.0f} MB | {rss['api'] / 2**20:.0f} MB | {rss['temporal'] / 2**20:.0f} MB |"
+        )
+    lever_rows = [
+        "",
+        "| read (SQL, median) | M | with migration 006 | without its indexes | as before issue 10 |",
+        "|---|---|---|---|---|",
+    ]
+    for step in results["scale"]:
+        for name, figures in step["read_levers"].items():
+            before = figures.get("before_issue_ms")
+            lever_rows.append(
+                f"| {name} | {step['open_cases']:,} | {figures['indexed_ms']:.1f} ms"
+                f" | {figures['without_indexes_ms']:.1f} ms"
+                f" | {'–' if before is None else f'{before:.1f} ms'} |"
+            )
+    target_rows = ["", "| target (issue 10) | this run | met |", "|---|---|---|"]
+    for target in results.get("targets", []):
+        value = target["value"]
+        shown = "not measured" if value is None else f"{value:.2f}"
+        met = {True: "yes", False: "**no**", None: "–"}[target["met"]]
+        target_rows.append(f"| {target['target']} | {shown} | {met} |")
+    return "\n".join(rows + scale_rows + lever_rows + target_rows) + "\n"
+
+
+def svg(results: dict[str, Any]) -> str:
+    """Left: service/bare per round (intake, lifecycle) with the targets; right: each list's
+    median time against M (log scale)."""
+    width, height, pad = 860, 320, 50
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}"'
+        ' font-family="sans-serif" font-size="12">',
+        f'<rect width="{width}" height="{height}" fill="white"/>',
+        '<text x="50" y="20" font-weight="bold">service ÷ bare, per round (higher is better)</text>',
+        '<text x="480" y="20" font-weight="bold">list time (ms, median, idle) against open cases</text>',
+    ]  # fmt: skip
+    # Left panel: ratio bars, 0..1.
+    x0, y0, w, h = pad, 40, 360, height - 90
+    parts.append(f'<line x1="{x0}" y1="{y0 + h}" x2="{x0 + w}" y2="{y0 + h}" stroke="black"/>')
+    for tick in (0.0, 0.25, 0.5, 0.75, 1.0):
+        y = y0 + h - tick * h
+        parts.append(f'<text x="{x0 - 8}" y="{y + 4}" text-anchor="end">{tick:.2f}</text>')
+        parts.append(f'<line x1="{x0}" y1="{y}" x2="{x0 + w}" y2="{y}" stroke="#ddd"/>')
+    groups = [("intake", "#4477aa", 0.8), ("lifecycle", "#cc6677", 0.6)]
+    slot = w / 2
+    for gi, (kind, colour, target) in enumerate(groups):
+        ratios = [r or 0.0 for r in results[kind]["round_ratios"]]
+        bar = slot * 0.7 / max(1, len(ratios))
+        for ri, ratio in enumerate(ratios):
+            x = x0 + gi * slot + slot * 0.15 + ri * bar
+            top = y0 + h - min(ratio, 1.0) * h
+            parts.append(
+                f'<rect x="{x:.1f}" y="{top:.1f}" width="{bar * 0.9:.1f}" height="{y0 + h - top:.1f}" fill="{colour}"/>'
+            )  # fmt: skip
+        ty = y0 + h - target * h
+        parts.append(
+            f'<line x1="{x0 + gi * slot + 5}" y1="{ty}" x2="{x0 + (gi + 1) * slot - 5}" y2="{ty}" stroke="black" stroke-dasharray="4 3"/>'
+        )  # fmt: skip
+        parts.append(
+            f'<text x="{x0 + gi * slot + slot / 2}" y="{y0 + h + 18}" text-anchor="middle">{kind} (target {target:.1f})</text>'
+        )  # fmt: skip
+    # Right panel: lines per list, log x.
+    x1, w1 = 480, 340
+    steps = results["scale"]
+    ms = [s["lists_idle"][name]["median_ms"] for s in steps for name in LISTS]
+    top_ms = float(max([*ms, 1.0])) * 1.15
+    ms_values = [s["open_cases"] for s in steps]
+    lo, hi = math.log10(max(1, min(ms_values))), math.log10(max(ms_values))
+    span = hi - lo or 1.0
+
+    def px(m: int) -> float:
+        return x1 + (math.log10(max(1, m)) - lo) / span * w1 if len(steps) > 1 else x1 + w1 / 2
+
+    def py(value: float) -> float:
+        return y0 + h - value / top_ms * h
+
+    parts.append(f'<line x1="{x1}" y1="{y0 + h}" x2="{x1 + w1}" y2="{y0 + h}" stroke="black"/>')
+    parts.append(f'<line x1="{x1}" y1="{y0}" x2="{x1}" y2="{y0 + h}" stroke="black"/>')
+    for m in ms_values:
+        parts.append(f'<text x="{px(m):.1f}" y="{y0 + h + 18}" text-anchor="middle">{m:,}</text>')
+    for tick in (0.0, top_ms / 2, top_ms):
+        parts.append(
+            f'<text x="{x1 - 6}" y="{py(tick) + 4:.1f}" text-anchor="end">{tick:.0f}</text>'
+        )
+    colours = {"overdue": "#228833", "staff_list": "#aa3377", "unit_tasks": "#ee7733"}
+    for li, name in enumerate(LISTS):
+        points = " ".join(
+            f"{px(s['open_cases']):.1f},{py(s['lists_idle'][name]['median_ms']):.1f}" for s in steps
+        )
+        parts.append(
+            f'<polyline points="{points}" fill="none" stroke="{colours[name]}" stroke-width="2"/>'
+        )
+        for s in steps:
+            parts.append(
+                f'<circle cx="{px(s["open_cases"]):.1f}" cy="{py(s["lists_idle"][name]["median_ms"]):.1f}" r="3" fill="{colours[name]}"/>'
+            )  # fmt: skip
+        parts.append(
+            f'<text x="{x1 + 10}" y="{y0 + 14 + li * 15}" fill="{colours[name]}">{name}</text>'
+        )
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"
+
+
+def write_docs(path: Path, results: dict[str, Any], table: str, output: Path) -> None:
+    """Put the table between the page's markers and the plot beside the page."""
+    plot = path.with_suffix(".svg")
+    plot.write_text(svg(results))
+    meta = results["meta"]
+    try:
+        shown = output.resolve().relative_to(path.resolve().parents[1])
+    except ValueError:
+        shown = output
+    block = (
+        f"{BEGIN}\n_Run of {meta['when']} on commit `{meta['commit']}`, {meta['cores']} cores,"
+        f" {meta['seconds'] / 60:.0f} min, load average at the end {meta['loadavg_at_end'][0]:.1f};"
+        f" figures in `{shown}`._\n\n{table}\n![ratios per round and list times against open cases]"
+        f"({plot.name})\n{END}"
+    )
+    text = path.read_text() if path.exists() else f"# Benchmarks\n\n{BEGIN}\n{END}\n"
+    head, _, rest = text.partition(BEGIN)
+    _, _, tail = rest.partition(END)
+    path.write_text(head + block + tail)

@@ -1,0 +1,178 @@
+"""Open-case scale: fill the read model and Temporal with M open cases (most of them overdue),
+then time the lists staff read, paged, and the memory the worker and the API hold."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+from uuid import UUID
+
+from bench import procs
+from bench.load import Run, Timed, run_many, summary
+from bench.phases import Context, inquiry_body, settle, until_all_dispatched
+from repository import benchmarks as probes
+from repository import inquiries as reads
+from repository.directory import insert_row
+
+LATE = "bench_late"  # replies due 1.8 s after dispatch: overdue almost at once
+OPEN = "bench_open"  # replies due in a day: open with a live timer
+UNIT = "pipe_repair"
+PAGE = 50
+
+
+async def prepare(ctx: Context) -> None:
+    """The two categories, both routed to one unit (its task list is the one timed)."""
+    await ctx.stack.category(LATE, 0.0005)
+    await ctx.stack.category(OPEN, 24)
+    async with ctx.stack.pool.acquire() as conn:
+        for code in (LATE, OPEN):
+            rule = {"name": f"bench-{code}", "priority": 1, "category": code, "unit_code": UNIT}
+            await insert_row(conn, "routing_rules", {**rule, "keywords": []}, if_missing=True)
+
+
+async def open_count(ctx: Context) -> int:
+    async with ctx.stack.pool.acquire() as conn:
+        return await probes.open_cases(conn)
+
+
+async def fill(ctx: Context, m: int, concurrency: int) -> dict[str, Any]:
+    """File cases over HTTP until M are open (nine in ten of them overdue), then wait for the
+    worker to dispatch them all."""
+    filed: list[str] = []
+    missing = max(0, m - await open_count(ctx))
+
+    async def one(i: int, run: Run) -> None:
+        category = OPEN if i % 10 == 0 else LATE
+        async with Timed(run, "intake"):
+            answer = await ctx.http.post(
+                "/api/v1/inquiries", json=inquiry_body(category, i), headers=ctx.key
+            )
+        if answer.status_code != 201:
+            raise RuntimeError(f"intake answered {answer.status_code}: {answer.text[:200]}")
+        filed.append(answer.json()["id"])
+
+    run = await run_many(missing, concurrency, one)
+    async with ctx.stack.pool.acquire() as conn:
+        dispatched = await probes.count_past_intake(conn, ids=[UUID(i) for i in filed])
+    started = time.perf_counter()
+    await until_all_dispatched(ctx.stack, filed, within=max(600.0, missing / 2))
+    return {
+        "filed": run.done,
+        "failed": run.failed,
+        "errors": run.errors,
+        "intake_rate": run.rate,
+        "intake_latency": summary(run.latencies.get("intake", [])),
+        # Accepted by intake but not yet dispatched by the worker when the last intake answered.
+        "backlog_at_end_of_intake": len(filed) - dispatched,
+        "dispatch_tail_seconds": time.perf_counter() - started,
+    }
+
+
+async def time_lists(
+    ctx: Context, staff: dict[str, dict[str, str]], repeats: int
+) -> dict[str, Any]:
+    """Median and max time (ms) of the first page of each list over HTTP, and its total."""
+    lists = {
+        "overdue": ("/api/v1/supervision/overdue", staff["supervisor"]),
+        "staff_list": ("/api/v1/inquiries", staff["supervisor"]),
+        "unit_tasks": ("/api/v1/tasks", staff["handler"]),
+    }
+    timed: dict[str, Any] = {}
+    for name, (path, headers) in lists.items():
+        times, total = [], None
+        for _ in range(repeats):
+            started = time.perf_counter()
+            answer = await ctx.http.get(path, params={"limit": PAGE}, headers=headers)
+            times.append((time.perf_counter() - started) * 1000)
+            answer.raise_for_status()
+            total = answer.json().get("total")
+        timed[name] = {"median_ms": statistics.median(times), "max_ms": max(times), "total": total}
+    return timed
+
+
+async def _median_ms(call: Callable[[], Awaitable[Any]], repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        await call()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+async def read_levers(ctx: Context, repeats: int) -> dict[str, dict[str, float]]:
+    """Each list's SQL with the indexes of migration 006 and without them (dropped in a
+    transaction that is rolled back), and the reads as they were before issue 10."""
+    async with ctx.stack.pool.acquire() as conn:
+
+        def queries() -> dict[str, Callable[[], Awaitable[Any]]]:
+            return {
+                "overdue_page": lambda: reads.overdue_inquiries(
+                    conn, unit=None, limit=PAGE, offset=0
+                ),
+                "overdue_total": lambda: reads.count_overdue(conn, unit=None),
+                "staff_page": lambda: reads.search_inquiries(
+                    conn,
+                    status=None,
+                    unit=None,
+                    category=None,
+                    channel=None,
+                    overdue=None,
+                    received_from=None,
+                    received_to=None,
+                    limit=PAGE,
+                    offset=0,
+                ),
+                "unit_tasks_page": lambda: reads.open_tasks(
+                    conn, unit_code=UNIT, limit=PAGE, offset=0
+                ),
+                "unit_tasks_total": lambda: reads.count_open_tasks(conn, unit_code=UNIT),
+                "unit_tasks_unpaged": lambda: reads.open_tasks(conn, unit_code=UNIT),
+            }
+
+        figures: dict[str, dict[str, float]] = {}
+        for name, call in queries().items():
+            figures[name] = {"indexed_ms": await _median_ms(call, repeats)}
+        transaction = conn.transaction()
+        await transaction.start()
+        try:
+            await probes.drop_read_indexes(conn)
+            for name, call in queries().items():
+                figures[name]["without_indexes_ms"] = await _median_ms(call, repeats)
+            figures["overdue_page"]["before_issue_ms"] = await _median_ms(
+                lambda: probes.overdue_page_before(conn, limit=PAGE), repeats
+            )
+            figures["staff_page"]["before_issue_ms"] = await _median_ms(
+                lambda: probes.staff_page_before(conn, limit=PAGE), repeats
+            )
+        finally:
+            await transaction.rollback()
+    return figures
+
+
+def memory(ctx: Context) -> dict[str, int]:
+    """Resident memory (bytes) of the worker, the API and the Temporal server."""
+    rss = {name: procs.rss_bytes(ctx.stack.children[name].pid) for name in ("worker", "api")}
+    rss["temporal"] = sum(procs.rss_bytes(pid) for pid in ctx.stack.temporal_pids())
+    return rss
+
+
+async def at_scale(
+    ctx: Context, m: int, staff: dict[str, dict[str, str]], *, concurrency: int, repeats: int
+) -> dict[str, Any]:
+    """One step of the scale: fill to M, time the lists while the ladders fire and once idle."""
+    filling = await fill(ctx, m, concurrency)
+    busy = await time_lists(ctx, staff, repeats)
+    settled_in = await settle(ctx.stack, within=600)
+    idle = await time_lists(ctx, staff, repeats)
+    return {
+        "m": m,
+        "open_cases": await open_count(ctx),
+        "fill": filling,
+        "lists_busy": busy,
+        "lists_idle": idle,
+        "settled_after_seconds": settled_in,
+        "read_levers": await read_levers(ctx, repeats),
+        "rss_bytes": memory(ctx),
+    }

@@ -1,0 +1,221 @@
+"""The benchmark's own stack: a Temporal dev server (the same flags as `make run`), a database of
+its own, the service's API and worker as `inquiry api` / `inquiry worker` processes, and the bare
+baseline's worker as a third process, so that each one's CPU can be read apart."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+import httpx
+from temporalio.client import Client
+
+from bench import procs
+from core.db import init_connection
+from infra.accounts import add_intake_key, add_user, load_demo_data
+from infra.embedded import EmbeddedPostgres, TemporalDevServer
+from repository import benchmarks as probes
+from repository.directory import insert_row
+from repository.migrations import ensure_database, migrate
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "bench-horse-battery"  # noqa: S105 - accounts of a throwaway database
+# The benchmark's own connections; PostgreSQL CPU is counted for every other backend.
+APPLICATION = "bench"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def with_database(dsn: str, name: str) -> str:
+    """Swap the database name in a postgresql:// URL (host may be given as a query parameter)."""
+    head, sep, query = dsn.partition("?")
+    return f"{head.rsplit('/', 1)[0]}/{name}{sep}{query}"
+
+
+@dataclass
+class Stack:
+    home: Path
+    admin_dsn: str
+    database: str
+    client: Client
+    pool: asyncpg.Pool
+    temporal: TemporalDevServer
+    api_url: str
+    task_queue: str
+    bare_queue: str
+    embedded_pg: EmbeddedPostgres | None = None
+    children: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    @property
+    def dsn(self) -> str:
+        return with_database(self.admin_dsn, self.database)
+
+    def temporal_pids(self) -> list[int]:
+        pid = int(json.loads((self.home / "var" / "temporal.pid").read_text())["pid"])
+        return procs.with_descendants(pid)
+
+    def pids(self, name: str) -> list[int]:
+        return self.temporal_pids() if name == "temporal" else [self.children[name].pid]
+
+    async def postgres_pids(self) -> list[int]:
+        async with self.pool.acquire() as conn:
+            return await probes.backend_pids(
+                conn, database=self.database, except_application=APPLICATION
+            )
+
+    def log(self, name: str) -> str:
+        return (self.home / f"{name}.log").read_text(errors="replace")[-3000:]
+
+    async def token(self, role: str, unit: str | None = None) -> dict[str, str]:
+        """A new member of staff of the role, signed in: their Authorization header."""
+        username = f"{role}-{uuid.uuid4().hex[:8]}"
+        async with self.pool.acquire() as conn:
+            await add_user(conn, username=username, role=role, unit_code=unit, password=PASSWORD)
+        async with httpx.AsyncClient(base_url=self.api_url) as http:
+            answer = await http.post(
+                "/api/v1/auth/token", data={"username": username, "password": PASSWORD}
+            )
+        answer.raise_for_status()
+        return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+    async def intake_key(self) -> dict[str, str]:
+        async with self.pool.acquire() as conn:
+            key = await add_intake_key(conn, name=f"bench-{uuid.uuid4().hex[:8]}", channel="web")
+        return {"X-API-Key": key}
+
+    async def category(self, code: str, reply_within_hours: float) -> str:
+        """A category of natural hours, routed by no rule (so to the open-affairs office)."""
+        async with self.pool.acquire() as conn:
+            await insert_row(
+                conn,
+                "categories",
+                {
+                    "code": code,
+                    "name": code,
+                    "clock": "natural_hours",
+                    "reply_within": reply_within_hours,
+                    "level2_grace": 24,
+                },
+                if_missing=True,
+            )
+        return code
+
+
+def _spawn(home: Path, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    with (home / f"{name}.log").open("wb") as output:
+        return subprocess.Popen(  # noqa: S603 - this Python and our own module
+            [sys.executable, *args],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+async def _ready(stack: Stack, within: float = 60.0) -> None:
+    deadline = asyncio.get_running_loop().time() + within
+    async with httpx.AsyncClient(base_url=stack.api_url, timeout=5) as http:
+        while True:
+            for name, child in stack.children.items():
+                if child.poll() is not None:
+                    raise RuntimeError(f"{name} exited ({child.returncode}):\n{stack.log(name)}")
+            with contextlib.suppress(httpx.HTTPError):
+                if (await http.get("/readyz")).status_code == 200:
+                    return
+            if asyncio.get_running_loop().time() > deadline:
+                raise RuntimeError(f"the API was not ready in {within:.0f} s:\n{stack.log('api')}")
+            await asyncio.sleep(0.3)
+
+
+async def start(admin_dsn: str | None) -> Stack:
+    """Everything the benchmark measures, on free ports, in a temporary folder."""
+    home = Path(tempfile.mkdtemp(prefix="bench-"))
+    temporal = TemporalDevServer(var_dir=home / "var", port=free_port(), ui_port=free_port())
+    client = await temporal.start()
+    embedded = None
+    if admin_dsn is None:
+        embedded = EmbeddedPostgres(home / "pg")
+        admin_dsn = with_database(await embedded.start(), "postgres")
+    database = f"bench_{uuid.uuid4().hex[:8]}"
+    await ensure_database(admin_dsn, database)
+    dsn = with_database(admin_dsn, database)
+    await migrate(dsn)
+    # The service's own pool setup (jsonb as Python objects), named so its CPU can be told apart.
+    pool = await asyncpg.create_pool(
+        dsn, init=init_connection, server_settings={"application_name": APPLICATION}
+    )
+    await load_demo_data(pool)
+    api_port = free_port()
+    stack = Stack(
+        home=home,
+        admin_dsn=admin_dsn,
+        database=database,
+        client=client,
+        pool=pool,
+        temporal=temporal,
+        api_url=f"http://127.0.0.1:{api_port}",
+        task_queue=f"bench-{uuid.uuid4().hex[:8]}",
+        bare_queue=f"bench-bare-{uuid.uuid4().hex[:8]}",
+        embedded_pg=embedded,
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),  # this tree's code, not an installed copy
+        "DATABASE_URL": dsn,
+        "TEMPORAL_ADDRESS": temporal.address,
+        "TASK_QUEUE": stack.task_queue,
+        "API_HOST": "127.0.0.1",
+        "API_PORT": str(api_port),
+        "VAR_DIR": str(home / "var"),
+        "ENVIRONMENT": "development",
+        "JWT_SECRET": uuid.uuid4().hex * 2,
+        "PUBLIC_RATE_PER_MINUTE": str(10**9),  # every rating comes from 127.0.0.1
+        "LOG_FORMAT": "json",
+    }
+    cli = ["-c", "from infra.cli import main; main()"]
+    stack.children["api"] = _spawn(home, "api", [*cli, "api"], env)
+    stack.children["worker"] = _spawn(home, "worker", [*cli, "worker"], env)
+    bare = ["-m", "bench.bare", temporal.address, stack.bare_queue]
+    stack.children["bare"] = _spawn(home, "bare", bare, env)
+    await _ready(stack)
+    return stack
+
+
+async def stop(stack: Stack) -> None:
+    """Stop what the benchmark started and drop its database."""
+    for child in stack.children.values():
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    for child in stack.children.values():
+        try:
+            await asyncio.to_thread(child.wait, 20)
+        except subprocess.TimeoutExpired:
+            child.kill()
+    await stack.pool.close()
+    await stack.temporal.stop()
+    conn = await asyncpg.connect(stack.admin_dsn)
+    try:
+        await probes.drop_database(conn, name=stack.database)
+    finally:
+        await conn.close()
+    if stack.embedded_pg is not None:
+        stack.embedded_pg.stop()
+    shutil.rmtree(stack.home, ignore_errors=True)
