@@ -17,7 +17,18 @@ from temporalio.client import Client
 from api import pages
 from api.errors import install_error_handlers
 from api.ratelimit import TokenBucket
-from api.routes import admin, auth, calendar, cases, health, inquiries, public, reports, work
+from api.routes import (
+    admin,
+    auth,
+    calendar,
+    cases,
+    codec,
+    health,
+    inquiries,
+    public,
+    reports,
+    work,
+)
 from core.db import create_pool
 from core.settings import Settings, get_settings
 from core.temporal import connect_temporal
@@ -64,7 +75,7 @@ def create_app(
     )
     install_error_handlers(app)
     app.state.public_limiter = TokenBucket(settings.public_rate_per_minute)
-    for module in (health, auth, inquiries, work, public, admin, calendar, cases, reports):
+    for module in (health, auth, inquiries, work, public, admin, calendar, cases, reports, codec):
         app.include_router(module.router)
     pages.install(app)
 
