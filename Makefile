@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format clean chromium screenshots
+.PHONY: run test lint format clean chromium screenshots chaos
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ test: $(STAMP) chromium
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
+
+# 100 case lifecycles while API, worker, Temporal and PostgreSQL are killed (kill -9) for 30-60 s
+# at random points (README "Chaos"); about 20 minutes. Exits 1 if a case was lost or doubled.
+chaos: $(STAMP)
+	$(BIN)/python -m chaos
 
 # PNGs of the main pages for the README, walked through with a case on the test stack.
 screenshots: $(STAMP) chromium
