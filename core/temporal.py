@@ -21,7 +21,13 @@ def payload_codec(settings: Settings) -> EncryptionCodec:
 
 
 def data_converter(codec: EncryptionCodec) -> temporalio.converter.DataConverter:
-    return dataclasses.replace(temporalio.converter.default(), payload_codec=codec)
+    """Payloads through the codec; failure messages and stack traces too, since an error can
+    quote the data it failed on (they travel as an encoded attribute of the failure)."""
+    return dataclasses.replace(
+        temporalio.converter.default(),
+        payload_codec=codec,
+        failure_converter_class=temporalio.converter.DefaultFailureConverterWithEncodedAttributes,
+    )
 
 
 async def connect_temporal(settings: Settings) -> Client:

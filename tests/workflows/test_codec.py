@@ -12,7 +12,9 @@ from pathlib import Path
 import temporalio.converter
 from google.protobuf.message import Message
 from temporalio.api.common.v1 import Payload, SearchAttributes
+from temporalio.api.failure.v1 import Failure
 from temporalio.client import Client, WorkflowHistory
+from temporalio.exceptions import ApplicationError
 from temporalio.worker import Replayer
 
 from core.codec import ENCODING, KEY_ID, EncryptionCodec
@@ -149,3 +151,14 @@ async def test_histories_recorded_before_the_codec_replay_through_it(service: Se
         history = WorkflowHistory.from_json(path.stem, path.read_text(encoding="utf-8"))
         result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
         assert result.replay_failure is None, path.name
+
+
+async def test_failure_messages_are_encrypted_too(service: Service) -> None:
+    """An error may quote what it failed on: its message and stack trace travel encrypted."""
+    converter = service.client.data_converter
+    failure = Failure()
+    error = ApplicationError("phone 13912345678 of 欧阳娜娜 was refused", non_retryable=True)
+    await converter.encode_failure(error, failure)
+    assert found(["13912345678", "欧阳娜娜"], failure.SerializeToString()) == []
+    back = await converter.decode_failure(failure)
+    assert str(back) == "phone 13912345678 of 欧阳娜娜 was refused"
