@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,6 @@ from chaos.report import Report, count
 from chaos.stack import Stack
 
 TARGETS = ("api", "worker", "temporal", "postgres", "all")
-RESTART_SECONDS = 10.0  # about what a restart takes, for spreading the lifecycles
 
 
 def _range(text: str) -> tuple[float, float]:
@@ -142,23 +142,29 @@ async def _chaos(args: argparse.Namespace, stack: Stack, log: Log) -> Report:
         Outcome(index=i, external_ref=f"chaos-{run}-{i:04d}") for i in range(args.lifecycles)
     ]
     kills: list[dict[str, Any]] = []
-    async with Driver(api=stack.api, intake_key=key, run=run) as driver:
-        window = args.kills * (sum(args.gap) / 2 + sum(args.outage) / 2 + RESTART_SECONDS)
-        spacing = max(window, 10.0) / len(outcomes)
+    think = (0.5, 3.0) if args.short else (1.0, 8.0)
+    async with Driver(api=stack.api, intake_key=key, run=run, think=think) as driver:
         running: list[asyncio.Task[Outcome]] = []
 
-        async def launch() -> None:
-            for outcome in outcomes:
-                running.append(asyncio.create_task(driver.lifecycle(outcome)))
-                await asyncio.sleep(rng.uniform(0, 2 * spacing))
+        async def start_later(outcome: Outcome, delay: float) -> Outcome:
+            await asyncio.sleep(delay)
+            return await driver.lifecycle(outcome)
 
-        launcher = asyncio.create_task(launch())
-        for target in _schedule(args, rng, targets):
-            await asyncio.sleep(rng.uniform(*args.gap))
-            in_flight = sum(1 for t in running if not t.done())
+        # One wave of lifecycles per kill, started at random moments of the gap before it, so
+        # that each kill finds cases filing, waiting for 签收, for the reply and for the rating.
+        schedule = _schedule(args, rng, targets)
+        waves = [outcomes[i :: len(schedule) or 1] for i in range(len(schedule) or 1)]
+        for target, wave in zip(schedule or [None], waves, strict=True):
+            gap = rng.uniform(*args.gap)
+            running += [
+                asyncio.create_task(start_later(o, rng.uniform(0, 0.9 * gap))) for o in wave
+            ]
+            await asyncio.sleep(gap)
+            if target is None:
+                break
+            phases = Counter(o.phase for o in outcomes if o.phase not in ("waiting", "closed"))
             record = await _kill_and_restore(stack, target, rng.uniform(*args.outage), log)
-            kills.append({**record, "lifecycles_in_flight": in_flight})
-        await launcher
+            kills.append({**record, "in_flight": dict(phases)})
         driver.deadline = time.monotonic() + args.drain
         log(f"all {len(outcomes)} lifecycles started; up to {args.drain:.0f} s for them to close")
         await asyncio.gather(*running)

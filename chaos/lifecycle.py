@@ -35,9 +35,9 @@ class Outcome:
     tracking_code: str | None = None
     closed: bool = False
     steps: list[str] = field(default_factory=list)
-    started: float = field(default_factory=time.monotonic)
+    started: float = 0.0
     seconds: float = 0.0
-    last_status: str | None = None
+    phase: str = "waiting"  # then filing, the case's status as last read, closed
 
 
 @dataclass
@@ -160,11 +160,12 @@ class Driver:
         await self._pause(answer)
 
     async def lifecycle(self, outcome: Outcome) -> Outcome:
+        outcome.started, outcome.phase = time.monotonic(), "filing"
         await self.file(outcome)
         while outcome.inquiry_id is not None and time.monotonic() < self.deadline:
             status = await self.status(outcome)
             if status is not None:
-                outcome.last_status = status
+                outcome.phase = status
             if status == "closed":
                 outcome.closed = True
                 break
