@@ -31,7 +31,7 @@ test: $(STAMP) chromium
 	$(BIN)/python -m pytest
 
 # 100 case lifecycles while API, worker, Temporal and PostgreSQL are killed (kill -9) for 30-60 s
-# at random points (README "Chaos"); about 20 minutes. Exits 1 if a case was lost or doubled.
+# at random points (README "Chaos"); about 15 minutes. Exits 1 if a case was lost or doubled.
 chaos: $(STAMP)
 	$(BIN)/python -m chaos
 
