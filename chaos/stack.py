@@ -280,7 +280,7 @@ class Stack:
                 kill_group(part.process)
         self._kill_temporal_server()
         for pid in processes_naming(str(self.home)):
-            if alive(pid):
+            if alive(pid) and pid != os.getpid():  # our own argv may name it (--workdir)
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
         if self._outside_name is not None and self.outside_database is not None:
