@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format clean chromium screenshots lock bench bench-short
+.PHONY: run test lint format clean chromium screenshots lock bench bench-short chaos
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ bench: $(STAMP)
 # The short mode `make test` runs too (tests/test_bench_short.py): proves the suite works, in ~1 min.
 bench-short: $(STAMP)
 	$(BIN)/python -m bench --short
+
+# 100 case lifecycles while API, worker, Temporal and PostgreSQL are killed (kill -9) for 30-60 s
+# at random points (README "Chaos"); about 15 minutes. Exits 1 if a case was lost or doubled.
+chaos: $(STAMP)
+	$(BIN)/python -m chaos
 
 # PNGs of the main pages for the README, walked through with a case on the test stack.
 screenshots: $(STAMP) chromium

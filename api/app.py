@@ -26,6 +26,7 @@ from api.routes import (
     auth,
     calendar,
     cases,
+    codec,
     health,
     inquiries,
     public,
@@ -84,7 +85,7 @@ def create_app(
     app.state.public_limiter = TokenBucket(settings.public_rate_per_minute)
     app.state.login_guard = LoginGuard.from_settings(settings)
     routers = (health, auth, inquiries, work, supervision, public, admin, calendar, cases, reports)
-    for module in (*routers, accounts, audit):
+    for module in (*routers, accounts, audit, codec):
         app.include_router(module.router)
     app.include_router(webhooks_router)
     pages.install(app)

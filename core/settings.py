@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.codec import parse_keys
+
 PLACEHOLDER_SECRET = "change-me-in-production"  # noqa: S105 - the placeholder we refuse outside dev
 
 
@@ -24,6 +26,13 @@ class Settings(BaseSettings):
     task_queue: str = "inquiries"
     jwt_secret: str = PLACEHOLDER_SECRET
     jwt_ttl_minutes: int = 480
+    # Temporal payload encryption (core/codec.py): "id:base64key,…" with every key still needed,
+    # and the id that encrypts new payloads (default: the first). Unset outside production, a
+    # key is made once under VAR_DIR; unset in production, the service refuses to start.
+    payload_keys: str | None = None
+    payload_key_id: str | None = None
+    # Browser origins allowed to call /codec (the Temporal UI); default: the embedded UI's.
+    codec_origins: str | None = None
     reply_wait_seconds: float = 15.0
     # How long a staff action is valid: the API waits that long for a worker, then answers 503
     # no_worker, and a worker that gets the action later refuses it.
@@ -89,6 +98,24 @@ class Settings(BaseSettings):
         if self.sms_gateway_url and not self.sms_gateway_secret:
             raise ValueError("SMS_GATEWAY_URL is set without SMS_GATEWAY_SECRET to sign with")
         return self
+
+    @model_validator(mode="after")
+    def _check_payload_keys(self) -> Settings:
+        if self.payload_keys is not None:
+            parse_keys(self.payload_keys, self.payload_key_id)  # a bad key fails at start
+        elif self.environment == "production":
+            raise ValueError(
+                "PAYLOAD_KEYS is not set; Temporal payloads must be encrypted in production"
+            )
+        return self
+
+    @property
+    def ui_origins(self) -> list[str]:
+        """Origins of the Temporal UI that may call the codec endpoint."""
+        if self.codec_origins is not None:
+            return [o.strip().rstrip("/") for o in self.codec_origins.split(",") if o.strip()]
+        port = self.temporal_ui_port
+        return [f"http://127.0.0.1:{port}", f"http://localhost:{port}"]
 
 
 @lru_cache

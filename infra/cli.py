@@ -109,10 +109,11 @@ async def _run_embedded(settings: Settings) -> None:
             await temporal.claim()  # first: a second `make run` on this var/ is told so
             if not port_free(settings.api_port):
                 raise SystemExit(f"port {settings.api_port} is taken; set API_PORT to another port")
-            client = await temporal.start()
+            await temporal.start()
             if postgres is not None:
                 settings.database_url = await postgres.start()
             settings.temporal_address = temporal.address
+            client = await connect_temporal(settings)  # with the payload codec (core/codec.py)
             assert settings.database_url is not None
             await migrate(settings.database_url)
             await _print_demo_secrets(settings.database_url)

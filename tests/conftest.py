@@ -20,8 +20,10 @@ from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
 from temporalio.worker import Worker
 
 from api.app import create_app
+from core.codec import new_key_entry
 from core.db import create_pool
 from core.settings import Settings
+from core.temporal import data_converter, payload_codec
 from infra.accounts import add_intake_key, add_user, load_demo_data
 from infra.embedded import EmbeddedPostgres, temporal_cli
 from repository.directory import insert_row
@@ -30,6 +32,10 @@ from worker import build_worker
 from workflows import search_attributes
 
 PASSWORD = "correct-horse-battery"
+# One payload key for the run, in the environment so that every client agrees: the test client
+# and worker, the API's Settings, and the `inquiry` commands the tests start (core/codec.py).
+os.environ.setdefault("PAYLOAD_KEYS", new_key_entry("test"))
+os.environ.pop("PAYLOAD_KEY_ID", None)
 
 
 @pytest.fixture(scope="session")
@@ -75,8 +81,10 @@ async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
 
     Workflows start with skipping off; a test moves one workflow's clock with fast_forward.
     """
+    codec = payload_codec(Settings(payload_keys=os.environ["PAYLOAD_KEYS"]))
     env = await WorkflowEnvironment.start_time_skipping_v2(
         ts_config=TimeSkippingConfig(enabled=False),
+        data_converter=data_converter(codec),
         dev_server_existing_path=temporal_cli(),
         search_attributes=list(search_attributes.ALL),
         dev_server_extra_args=[
