@@ -11,7 +11,6 @@ import sys
 from datetime import timedelta
 
 from temporalio import activity, workflow
-from temporalio.client import Client
 from temporalio.worker import Worker
 
 
@@ -40,7 +39,12 @@ class BareWorkflow:
 
 
 async def serve(address: str, task_queue: str) -> None:
-    client = await Client.connect(address)
+    # Connected as the service's processes are (same codec), on the bench's own server; imported
+    # here so the workflow sandbox, which re-imports this module, never loads them.
+    from core.settings import Settings
+    from core.temporal import connect_temporal
+
+    client = await connect_temporal(Settings(temporal_address=address))
     worker = Worker(client, task_queue=task_queue, workflows=[BareWorkflow], activities=[step])
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

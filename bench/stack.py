@@ -24,6 +24,8 @@ from temporalio.client import Client
 
 from bench import procs
 from core.db import init_connection
+from core.settings import Settings
+from core.temporal import connect_temporal
 from infra.accounts import add_intake_key, add_user, load_demo_data
 from infra.embedded import EmbeddedPostgres, TemporalDevServer
 from repository import benchmarks as probes
@@ -149,7 +151,12 @@ async def start(admin_dsn: str | None) -> Stack:
     """Everything the benchmark measures, on free ports, in a temporary folder."""
     home = Path(tempfile.mkdtemp(prefix="bench-"))
     temporal = TemporalDevServer(var_dir=home / "var", port=free_port(), ui_port=free_port())
-    client = await temporal.start()
+    await temporal.start()
+    # The same codec as the service's processes (PAYLOAD_KEYS, else the install key of this
+    # stack's VAR_DIR), so the driver reads what the worker writes.
+    client = await connect_temporal(
+        Settings(temporal_address=temporal.address, var_dir=home / "var")
+    )
     embedded = None
     if admin_dsn is None:
         embedded = EmbeddedPostgres(home / "pg")

@@ -28,6 +28,7 @@ from typing import Any
 from chaos.lifecycle import HANDLER, PASSWORD, SUPERVISOR, UNIT, Driver, Outcome
 from chaos.report import Report, count
 from chaos.stack import Stack
+from core.db import create_pool
 
 TARGETS = ("api", "worker", "temporal", "postgres", "all")
 
@@ -78,14 +79,13 @@ class Log:
 
 async def _accounts(stack: Stack) -> str:
     """Migrations, the demo directory, and the run's own handler, supervisor and intake key."""
-    import asyncpg
 
     from infra import accounts
     from repository.migrations import migrate
 
     with contextlib.redirect_stdout(sys.stderr):  # stdout is for the report
         await migrate(stack.database_url)
-    pool = await asyncpg.create_pool(stack.database_url, min_size=1, max_size=2)
+    pool = await create_pool(stack.database_url, min_size=1, max_size=2)
     try:
         with contextlib.redirect_stdout(sys.stderr):
             await accounts.load_demo_data(pool)

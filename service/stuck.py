@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 import structlog
 from temporalio.api.enums.v1 import EventType
+from temporalio.api.failure.v1 import Failure
 from temporalio.client import Client, WorkflowExecution, WorkflowHistoryEventFilterType
 
 from activities.faults import STUCK_AFTER_ATTEMPTS as STUCK_AFTER_ATTEMPTS  # for the route
@@ -51,6 +52,11 @@ async def stuck_cases(
         async with gate:
             handle = temporal.get_workflow_handle(execution.id, run_id=execution.run_id)
             pending = (await handle.describe()).raw_description.pending_activities
+        messages = {
+            a.activity_id: await _message(temporal, a.last_failure)
+            for a in pending
+            if a.attempt >= min_attempts
+        }
         return [
             StuckCase(
                 inquiry_id=inquiry_id_of(execution.id),
@@ -59,7 +65,7 @@ async def stuck_cases(
                 state="failing",
                 activity=activity.activity_type.name,
                 attempt=activity.attempt,
-                failure=activity.last_failure.message or None,
+                failure=messages[activity.activity_id],
                 since=(
                     activity.last_started_time.ToDatetime(tzinfo=UTC)
                     if activity.HasField("last_started_time")
@@ -94,7 +100,7 @@ async def _failed(temporal: Client, execution: WorkflowExecution) -> StuckCase:
                 if not failure.HasField("cause"):
                     break
                 failure = failure.cause
-            message = failure.message
+            message = await _message(temporal, failure)
     return StuckCase(
         inquiry_id=inquiry_id_of(execution.id),
         workflow_id=execution.id,
@@ -105,3 +111,15 @@ async def _failed(temporal: Client, execution: WorkflowExecution) -> StuckCase:
         failure=message,
         since=execution.close_time,
     )
+
+
+async def _message(temporal: Client, failure: Failure) -> str | None:
+    """A failure's message. Failures travel encoded (core/temporal.py: an error can quote data),
+    so it is decoded with the client's converter; the raw text if that is not possible."""
+    if not failure.message and not failure.HasField("encoded_attributes"):
+        return None
+    try:
+        error = await temporal.data_converter.decode_failure(failure)
+    except Exception:
+        return failure.message or None
+    return str(getattr(error, "message", None) or error) or None

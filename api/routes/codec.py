@@ -139,7 +139,7 @@ def _in(body: CodecPayloads) -> list[Payload]:
             )
             for p in body.payloads
         ]
-    except binascii.Error:
+    except (binascii.Error, ValueError, TypeError):  # not base64, not ASCII, not a payload
         raise ApiError(422, "validation_error", "payload metadata and data are base64") from None
 
 
