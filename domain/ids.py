@@ -46,6 +46,9 @@ def inquiry_id_of(workflow_id: str) -> str:
 _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read out over the phone
 
 
+TRACKING_CODE_LENGTH = 17  # 31 symbols each: about 84 random bits, beyond guessing by lookups
+
+
 def new_tracking_code() -> str:
-    """The citizen's 查询码: 10 random characters (about 49 bits), unguessable."""
-    return "WQ" + "".join(secrets.choice(_CODE_ALPHABET) for _ in range(10))
+    """The citizen's 查询码: WQ and 17 random characters (about 84 bits), unguessable."""
+    return "WQ" + "".join(secrets.choice(_CODE_ALPHABET) for _ in range(TRACKING_CODE_LENGTH))

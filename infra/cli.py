@@ -29,7 +29,7 @@ from infra.embedded import EmbeddedPostgres, SupervisedPostgres, TemporalDevServ
 from infra.install_secret import use_install_secret
 from repository import calendar as calendar_repo
 from repository.migrations import migrate
-from service import case_import, reproject
+from service import calendar_audit, case_import, reproject
 from service.errors import ServiceError
 from worker import build_worker
 
@@ -419,9 +419,14 @@ async def _calendar(args: argparse.Namespace, settings: Settings, pool) -> None:
         raise SystemExit(f"refused: {bad[0].isoformat()} is outside {FIRST_YEAR}-{LAST_YEAR}")
     days = {d: (args.working, args.note) for d in args.day}
     async with pool.acquire() as conn, conn.transaction():
+        before = await calendar_audit.days_as_set(conn, list(days))
         await calendar_repo.set_days(conn, days=days, updated_by="cli")
         change_id = await calendar_repo.record_change(
             conn, changed_by="cli", days=list(days), reason=args.reason
+        )
+        after = await calendar_audit.days_as_set(conn, list(days))
+        await calendar_audit.record(
+            conn, actor="cli", action="calendar.set", before=before, after=after
         )
     kind = "workday" if args.working else "holiday"
     print(f"set {', '.join(d.isoformat() for d in sorted(days))} as {kind}")

@@ -17,9 +17,9 @@ from api.deps import Pool, Staff, Temporal, require_role
 from api.errors import ApiError, error_responses
 from api.schemas import CalendarDayOut
 from domain.models import Role
-from repository import Conn, audit
+from repository import Conn
 from repository import calendar as calendar_repo
-from service import reproject
+from service import calendar_audit, reproject
 
 router = APIRouter(
     prefix="/api/v1/admin/calendar", tags=["admin"], responses=error_responses(401, 403, 422)
@@ -141,19 +141,12 @@ async def remove_from_calendar(
 
 
 async def _days_as_set(conn: Conn, days: list[date]) -> dict[str, Any]:
-    """The overrides of these days as the audit log keeps them (a day without one is absent)."""
-    wanted = set(days)
-    rows = [r for r in await calendar_repo.list_days(conn, year=None) if r["day"] in wanted]
-    return {
-        "days": {r["day"].isoformat(): {"working": r["working"], "note": r["note"]} for r in rows}
-    }
+    return await calendar_audit.days_as_set(conn, days)
 
 
 async def _audit(
     conn: Conn, staff: Staff, action: str, before: dict[str, Any], after: dict[str, Any]
 ) -> None:
-    await audit.record(
-        conn, actor=staff.username, action=action, target_type="calendar",
-        target=",".join(sorted(set(before["days"]) | set(after["days"]))) or "-",
-        before=before, after=after,
-    )  # fmt: skip
+    await calendar_audit.record(
+        conn, actor=staff.username, action=action, before=before, after=after
+    )

@@ -38,7 +38,16 @@ async def test_set_and_list_a_holiday(
             change = await conn.fetchrow(
                 "SELECT changed_by, days, reason FROM calendar_changes WHERE id > $1", before
             )
+            audited = await conn.fetchrow(
+                "SELECT actor, action, before, after FROM audit_log"
+                " WHERE target_type = 'calendar' AND target = '2027-01-01' ORDER BY id DESC"
+            )
         assert dict(row) == {"working": False, "note": "元旦", "updated_by": "cli"}
+        # The command line's change is audited like the admin API's, with before and after.
+        assert audited is not None, "the CLI's calendar change left no audit entry"
+        assert (audited["actor"], audited["action"]) == ("cli", "calendar.set")
+        assert audited["before"] == {"days": {}}
+        assert audited["after"] == {"days": {"2027-01-01": {"working": False, "note": "元旦"}}}
         assert dict(change) == {
             "changed_by": "cli",
             "days": ["2027-01-01"],
