@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request, Response
 from temporalio.client import Client
 
 from api import pages
+from api.edge_answers import document_edge_answers
 from api.errors import install_error_handlers
 from api.middleware import EdgeGuard
 from api.pages.web import PAGE_HEADERS, PageRoute, error_page
@@ -89,6 +90,7 @@ def create_app(
         app.include_router(module.router)
     app.include_router(webhooks_router)
     pages.install(app)
+    document_edge_answers(app)
 
     @app.middleware("http")
     async def bind_request(

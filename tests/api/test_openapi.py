@@ -103,3 +103,25 @@ def test_the_helper_names_an_operation_without_a_model() -> None:
     operation = spec["paths"]["/api/v1/inquiries/{inquiry_id}"]["get"]
     operation["responses"]["200"]["content"]["application/json"]["schema"] = untyped
     assert operations_missing_a_2xx_schema(spec, detail) == ["GET /api/v1/inquiries/{inquiry_id}"]
+
+
+def test_answers_that_come_from_a_routes_dependencies_are_listed() -> None:
+    """Body, sign-in, public limit and dependencies each add their refusals (api.edge_answers)."""
+    _, spec = _app_and_spec()
+
+    def statuses(method: str, path: str) -> set[str]:
+        return set(spec["paths"][path][method]["responses"])
+
+    body = {"400", "408", "413", "422"}
+    # An intake form or an operator, with a body, on PostgreSQL and Temporal.
+    assert body | {"401", "503"} <= statuses("post", "/api/v1/inquiries")
+    # The citizen's lookup: no sign-in, a per-client limit, no body.
+    lookup = statuses("get", "/api/v1/public/inquiries/{tracking_code}")
+    assert {"429", "503", "422"} <= lookup
+    assert not ({"401", "413"} & lookup)
+    # A staff list: signed in, no body.
+    tasks = statuses("get", "/api/v1/tasks")
+    assert {"401", "503"} <= tasks
+    assert "413" not in tasks
+    # Liveness depends on nothing and refuses nothing.
+    assert statuses("get", "/healthz") == {"200"}

@@ -33,7 +33,7 @@ SCHEMATHESIS = str(Path(sys.executable).parent / "schemathesis")
 # Cases per operation and phase; raise it for a longer hunt (SCHEMATHESIS_EXAMPLES=200).
 EXAMPLES = os.environ.get("SCHEMATHESIS_EXAMPLES", "8")
 PHASES = "examples,coverage,fuzzing,stateful"
-CHECKS = "not_a_server_error,response_schema_conformance"
+CHECKS = "not_a_server_error,response_schema_conformance,status_code_conformance"
 
 
 @dataclass
