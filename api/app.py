@@ -14,7 +14,7 @@ import structlog
 from fastapi import FastAPI, Request, Response
 from temporalio.client import Client
 
-from api import pages
+from api import pages, telemetry
 from api.edge_answers import document_edge_answers
 from api.errors import install_error_handlers
 from api.middleware import EdgeGuard
@@ -67,9 +67,13 @@ def create_app(
         app.state.intake_directory = checks = IntakeDirectory(app.state.pool)
         await checks.refresh()
         refresher = asyncio.create_task(checks.keep_fresh(settings.intake_refresh_seconds))
+        telemetry.attach_domain_metrics(
+            app, settings, pool=app.state.pool, temporal=app.state.temporal
+        )
         try:
             yield
         finally:
+            telemetry.detach_domain_metrics(app)
             refresher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await refresher
@@ -90,6 +94,7 @@ def create_app(
         app.include_router(module.router)
     app.include_router(webhooks_router)
     pages.install(app)
+    telemetry.install(app, settings)  # /metrics, and traces when OTEL_EXPORTER_OTLP_ENDPOINT
     document_edge_answers(app)
 
     @app.middleware("http")

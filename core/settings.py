@@ -85,6 +85,15 @@ class Settings(BaseSettings):
     notify_backoff_seconds: float = 5.0
     notify_backoff_max_seconds: float = 900.0
     notify_poll_seconds: float = 1.0
+    # Metrics and traces (README "Metrics and traces"). The worker's Temporal SDK metrics are
+    # served in Prometheus format at this host:port, by `inquiry worker` and `inquiry run` only
+    # (one per process; the API never binds it); empty turns them off.
+    worker_metrics_address: str = "127.0.0.1:9464"
+    # /metrics scans Temporal for stuck cases at most this often; scrapes between reuse the count.
+    metrics_stuck_cache_seconds: float = 90.0
+    # Traces go over OTLP/HTTP to this collector (…/v1/traces); unset, nothing is traced.
+    otel_exporter_otlp_endpoint: str | None = None
+    otel_service_name: str = "inquiry-service"
     # Quiet hours for citizen SMS through the gateway, China time (urgent cases excepted).
     quiet_hours_start: str = "21:00"
     quiet_hours_end: str = "08:00"

@@ -10,6 +10,7 @@ from temporalio.client import Client
 
 from core.codec import EncryptionCodec, install_key, parse_keys
 from core.settings import Settings
+from core.telemetry import temporal_interceptors, worker_runtime
 
 
 def payload_codec(settings: Settings) -> EncryptionCodec:
@@ -30,10 +31,15 @@ def data_converter(codec: EncryptionCodec) -> temporalio.converter.DataConverter
     )
 
 
-async def connect_temporal(settings: Settings) -> Client:
+async def connect_temporal(settings: Settings, *, worker_metrics: bool = False) -> Client:
+    """A client with the payload codec, traced when OTEL_EXPORTER_OTLP_ENDPOINT is set; with
+    worker_metrics (the worker's process only) its runtime serves WORKER_METRICS_ADDRESS."""
     codec = await asyncio.to_thread(payload_codec, settings)  # may read or make the key file
+    runtime = worker_runtime(settings) if worker_metrics else None
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
         data_converter=data_converter(codec),
+        interceptors=temporal_interceptors(settings),
+        runtime=runtime,
     )

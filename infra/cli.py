@@ -113,7 +113,8 @@ async def _run_embedded(settings: Settings) -> None:
             if postgres is not None:
                 settings.database_url = await postgres.start()
             settings.temporal_address = temporal.address
-            client = await connect_temporal(settings)  # with the payload codec (core/codec.py)
+            # With the payload codec (core/codec.py); its runtime serves the worker's metrics.
+            client = await connect_temporal(settings, worker_metrics=True)
             assert settings.database_url is not None
             await migrate(settings.database_url)
             await _print_demo_secrets(settings.database_url)
@@ -323,7 +324,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> None:
 
 async def _dispatch_service(args: argparse.Namespace, settings: Settings) -> None:
     if args.command in ("api", "worker"):
-        client = await connect_temporal(settings)
+        client = await connect_temporal(settings, worker_metrics=args.command == "worker")
         await _serve(
             settings,
             client=client,

@@ -369,6 +369,18 @@ async def count_overdue(conn: Conn, *, unit: str | None) -> int:
     return int(total)
 
 
+async def overdue_by_unit(conn: Conn) -> list[asyncpg.Record]:
+    """How many inquiries each unit has on the overdue list (the partial index inquiries_overdue
+    _unit of migration 007 holds exactly these rows)."""
+    return await conn.fetch(
+        f"""
+        SELECT coalesce(unit_code, '') AS unit_code, count(*) AS cases
+        FROM inquiries WHERE {_WAITING} AND reply_due_at < now()
+        GROUP BY 1 ORDER BY 1
+        """
+    )
+
+
 async def tracking_code(conn: Conn, *, inquiry_id: str) -> str | None:
     """The citizen's tracking code of a case, for the texts that name it."""
     code: str | None = await conn.fetchval(

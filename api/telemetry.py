@@ -1,0 +1,68 @@
+"""GET /metrics (Prometheus text, no login) and OpenTelemetry tracing of the app.
+
+The app has a registry of its own, so any number of apps in one process (the tests) do not
+collide: HTTP metrics from prometheus-fastapi-instrumentator, grouped by route template (a
+tracking code in a path never becomes a label), and the domain metrics of service/metrics.py,
+read from PostgreSQL and Temporal at each scrape.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+import asyncpg
+from fastapi import APIRouter, FastAPI, Request, Response
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_fastapi_instrumentator import Instrumentator
+from temporalio.client import Client
+
+from core.settings import Settings
+from core.telemetry import tracer_provider
+from service.metrics import DomainMetrics
+
+METRICS_PATH = "/metrics"
+# Probes and scrapes every few seconds would bury the traces of real requests.
+UNTRACED = "metrics,healthz,readyz,static"
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get(METRICS_PATH)
+async def metrics(request: Request) -> Response:
+    """Every metric of this replica; a database that does not answer gives metrics_domain_up 0
+    with the HTTP metrics, never an error."""
+    domain = cast(DomainMetrics, request.app.state.domain_metrics)
+    await domain.refresh()
+    registry = cast(CollectorRegistry, request.app.state.metrics_registry)
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+
+def install(app: FastAPI, settings: Settings) -> None:
+    """The HTTP metrics, the /metrics route, and tracing when OTEL_EXPORTER_OTLP_ENDPOINT is set."""
+    registry = CollectorRegistry()
+    app.state.metrics_registry = registry
+    Instrumentator(registry=registry, excluded_handlers=[METRICS_PATH]).instrument(app)
+    app.include_router(router)
+    provider = tracer_provider(settings)
+    if provider is not None:
+        FastAPIInstrumentor.instrument_app(app, tracer_provider=provider, excluded_urls=UNTRACED)
+
+
+def attach_domain_metrics(
+    app: FastAPI, settings: Settings, *, pool: asyncpg.Pool, temporal: Client
+) -> DomainMetrics:
+    """The collector of the domain metrics, once the lifespan has the pool and the client."""
+    collector = DomainMetrics(
+        pool,
+        temporal,
+        task_queue=settings.task_queue,
+        stuck_ttl=settings.metrics_stuck_cache_seconds,
+    )
+    cast(CollectorRegistry, app.state.metrics_registry).register(collector)
+    app.state.domain_metrics = collector
+    return collector
+
+
+def detach_domain_metrics(app: FastAPI) -> None:
+    cast(CollectorRegistry, app.state.metrics_registry).unregister(app.state.domain_metrics)
