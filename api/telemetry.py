@@ -8,11 +8,12 @@ read from PostgreSQL and Temporal at each scrape.
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 import asyncpg
 from fastapi import APIRouter, FastAPI, Request, Response
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.trace import Span
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_fastapi_instrumentator import Instrumentator
 from temporalio.client import Client
@@ -46,7 +47,23 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.include_router(router)
     provider = tracer_provider(settings)
     if provider is not None:
-        FastAPIInstrumentor.instrument_app(app, tracer_provider=provider, excluded_urls=UNTRACED)
+        FastAPIInstrumentor.instrument_app(
+            app,
+            tracer_provider=provider,
+            excluded_urls=UNTRACED,
+            server_request_hook=_without_query,
+        )
+
+
+def _without_query(span: Span, scope: dict[str, Any]) -> None:
+    """Spans keep the path, not the query string: a query can hold personal data (the phone
+    intake page searches by `?phone=`). The span's name is the route template already."""
+    attributes = getattr(span, "attributes", None) or {}
+    url = attributes.get("http.url")
+    if isinstance(url, str):
+        span.set_attribute("http.url", url.split("?", 1)[0])
+    if "url.query" in attributes:
+        span.set_attribute("url.query", "")
 
 
 def attach_domain_metrics(

@@ -120,6 +120,7 @@ class _Collector:
     """A real OTLP/HTTP receiver: decodes each protobuf export at /v1/traces."""
 
     spans: list[tuple[str, str, bytes]] = field(default_factory=list)  # (scope, name, trace id)
+    values: list[str] = field(default_factory=list)  # every span attribute's value, as text
     services: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -133,6 +134,7 @@ class _Collector:
                 for scope_spans in resource_spans.scope_spans:
                     for span in scope_spans.spans:
                         self.spans.append((scope_spans.scope.name, span.name, span.trace_id))
+                        self.values += [str(a.value) for a in span.attributes]
 
 
 @contextmanager
@@ -183,6 +185,9 @@ async def test_traces_arrive_from_the_api_and_from_temporal(
         client = await connect_temporal(settings)
         async with _stack(settings, client, pool) as http:
             await _file_and_wait(http, pool)
+            # A query string may carry personal data; spans keep the path only.
+            looked_up = await http.get("/api/v1/inquiries", params={"phone": "13987654321"})
+            assert looked_up.status_code == 401
         await asyncio.to_thread(provider.force_flush)
 
     with collector.lock:
@@ -196,3 +201,6 @@ async def test_traces_arrive_from_the_api_and_from_temporal(
     assert "StartWorkflow:CaseWorkflow" in in_trace, names
     assert "RunWorkflow:CaseWorkflow" in in_trace, names
     assert any(n.startswith("RunActivity:") for n in in_trace), names
+    assert "GET /api/v1/inquiries" in names
+    assert not [v for v in collector.values if "13987654321" in v]
+    assert any("/api/v1/inquiries" in v for v in collector.values)  # the path is kept
