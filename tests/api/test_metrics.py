@@ -160,6 +160,7 @@ async def test_http_metrics_by_route_template_and_no_personal_data(service: Serv
         body["citizen"]["name"],
     ):
         assert secret not in text
+    assert "none" in handlers  # a path no route matches is counted, under no name of its own
     assert "/metrics" not in handlers  # scrapes do not count themselves
 
 

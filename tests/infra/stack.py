@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parents[2]
 INQUIRY = str(Path(sys.executable).parent / "inquiry")
 # Variables of infra/settings.py that must come from the test, never from the environment.
 SETTINGS = {"DATABASE_URL", "TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "TASK_QUEUE", "VAR_DIR",
-            "API_HOST", "API_PORT", "TEMPORAL_PORT", "TEMPORAL_UI_PORT", "ENVIRONMENT"}  # fmt: skip
+            "API_HOST", "API_PORT", "TEMPORAL_PORT", "TEMPORAL_UI_PORT", "ENVIRONMENT",
+            "WORKER_METRICS_ADDRESS"}  # fmt: skip
 
 
 def free_port() -> int:
@@ -50,6 +51,7 @@ class Stack:
     api_port: int = field(default_factory=free_port)
     temporal_port: int = field(default_factory=free_port)
     ui_port: int = field(default_factory=free_port)
+    worker_metrics_port: int = field(default_factory=free_port)
     started: list[tuple[subprocess.Popen[bytes], Path]] = field(default_factory=list)
 
     @property
@@ -65,6 +67,7 @@ class Stack:
             TEMPORAL_PORT=str(self.temporal_port),
             TEMPORAL_UI_PORT=str(self.ui_port),
             TEMPORAL_ADDRESS=f"127.0.0.1:{self.temporal_port}",
+            WORKER_METRICS_ADDRESS=f"127.0.0.1:{self.worker_metrics_port}",
             LOG_FORMAT="json",
         )
         if self.database_url is not None:

@@ -73,7 +73,14 @@ async def test_api_worker_and_temporal_as_separate_processes(stack: Stack) -> No
             if status == "dispatched":
                 break
             await asyncio.sleep(0.2)
-    assert status == "dispatched", stack.output(worker)[-3000:]
+        assert status == "dispatched", stack.output(worker)[-3000:]
+        # The API serves /metrics; the worker process, its Temporal SDK metrics.
+        api_metrics = await http.get("/metrics")
+        assert api_metrics.status_code == 200
+        assert "inquiries_open{" in api_metrics.text
+        assert "temporal_" not in api_metrics.text
+        sdk = await http.get(f"http://127.0.0.1:{stack.worker_metrics_port}/metrics")
+        assert "temporal_activity_execution_latency_bucket{" in sdk.text
 
     for process in (api, worker, temporal):
         process.send_signal(signal.SIGINT)
