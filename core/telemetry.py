@@ -60,6 +60,13 @@ def _provider(endpoint: str, service_name: str) -> TracerProvider:
     return provider
 
 
+def flush_traces(settings: Settings) -> None:
+    """Send the spans still batched; the `inquiry` commands leave without running atexit."""
+    provider = tracer_provider(settings)
+    if provider is not None:
+        provider.shutdown()
+
+
 def temporal_interceptors(settings: Settings) -> list[TracingInterceptor]:
     """Spans for client calls, workflows and activities (a worker inherits its client's
     interceptors; the contrib interceptor ends workflow spans outside the sandbox)."""

@@ -23,6 +23,7 @@ from api.routes.calendar import FIRST_YEAR, LAST_YEAR
 from core.db import create_pool
 from core.logging import configure_logging
 from core.settings import Settings, get_settings
+from core.telemetry import flush_traces
 from core.temporal import connect_temporal
 from infra import accounts
 from infra.embedded import EmbeddedPostgres, SupervisedPostgres, TemporalDevServer, port_free
@@ -92,6 +93,7 @@ async def _serve(settings: Settings, *, client: Client, with_api: bool, with_wor
             await worker.shutdown()
         await asyncio.gather(*tasks, return_exceptions=True)
         await pool.close()
+        await asyncio.to_thread(flush_traces, settings)
 
 
 async def _run_embedded(settings: Settings) -> None:

@@ -138,7 +138,7 @@ class _Collector:
 
 
 @contextmanager
-def _otlp_receiver() -> Iterator[tuple[str, _Collector]]:
+def otlp_receiver() -> Iterator[tuple[str, _Collector]]:
     collector = _Collector()
 
     class Handler(BaseHTTPRequestHandler):
@@ -172,7 +172,7 @@ def _otlp_receiver() -> Iterator[tuple[str, _Collector]]:
 async def test_traces_arrive_from_the_api_and_from_temporal(
     pool: asyncpg.Pool, temporal_env: WorkflowEnvironment, database_url: str
 ) -> None:
-    with _otlp_receiver() as (endpoint, collector):
+    with otlp_receiver() as (endpoint, collector):
         service_name = f"inquiry-test-{uuid.uuid4().hex[:6]}"
         settings = _settings(
             temporal_env,

@@ -24,7 +24,7 @@ INQUIRY = str(Path(sys.executable).parent / "inquiry")
 # Variables of infra/settings.py that must come from the test, never from the environment.
 SETTINGS = {"DATABASE_URL", "TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "TASK_QUEUE", "VAR_DIR",
             "API_HOST", "API_PORT", "TEMPORAL_PORT", "TEMPORAL_UI_PORT", "ENVIRONMENT",
-            "WORKER_METRICS_ADDRESS"}  # fmt: skip
+            "WORKER_METRICS_ADDRESS", "OTEL_EXPORTER_OTLP_ENDPOINT"}  # fmt: skip
 
 
 def free_port() -> int:
@@ -52,6 +52,7 @@ class Stack:
     temporal_port: int = field(default_factory=free_port)
     ui_port: int = field(default_factory=free_port)
     worker_metrics_port: int = field(default_factory=free_port)
+    extra_env: dict[str, str] = field(default_factory=dict)  # for the processes started next
     started: list[tuple[subprocess.Popen[bytes], Path]] = field(default_factory=list)
 
     @property
@@ -72,6 +73,7 @@ class Stack:
         )
         if self.database_url is not None:
             env["DATABASE_URL"] = self.database_url
+        env.update(self.extra_env)
         return env
 
     def inquiry(self, *args: str) -> subprocess.Popen[bytes]:

@@ -4,6 +4,7 @@ separate processes; it never shares its SQLite file with a second server."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import signal
 
@@ -13,6 +14,7 @@ from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 from temporalio.client import Client
 
 from tests.conftest import inquiry_body
+from tests.core.test_telemetry import otlp_receiver
 from tests.infra.stack import Stack, exited, nothing_left
 from workflows.search_attributes import ALL
 
@@ -57,6 +59,10 @@ async def test_api_worker_and_temporal_as_separate_processes(stack: Stack) -> No
     demo = stack.inquiry("demo-data")
     assert await exited(demo, within=30) == 0, stack.output(demo)
     key = stack.intake_key(demo)
+    # Both send traces to a real OTLP/HTTP receiver (the spans still batched at exit too).
+    traces = contextlib.ExitStack()
+    endpoint, collector = traces.enter_context(otlp_receiver())
+    stack.extra_env["OTEL_EXPORTER_OTLP_ENDPOINT"] = endpoint
     worker = stack.inquiry("worker")
     api = stack.inquiry("api")
     await stack.ready(api)
@@ -86,3 +92,8 @@ async def test_api_worker_and_temporal_as_separate_processes(stack: Stack) -> No
         process.send_signal(signal.SIGINT)
         assert await exited(process, within=30) == 0, stack.output(process)[-3000:]
     assert await nothing_left(stack, within=5) == []
+    traces.close()
+    names = {name for _, name, _ in collector.spans}
+    assert "POST /api/v1/inquiries" in names, names  # from the API process
+    assert "RunWorkflow:CaseWorkflow" in names, names  # from the worker process
+    assert collector.services == {"inquiry-service"}
