@@ -24,6 +24,15 @@ class Settings(BaseSettings):
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
     task_queue: str = "inquiries"
+    # A Temporal cluster that wants TLS (self-hosted with TLS, or Temporal Cloud): paths to the
+    # PEM client certificate and key for mTLS, the CA that signed the server's certificate
+    # (unset: the system's roots), the name the server's certificate carries when it is not the
+    # host of TEMPORAL_ADDRESS, and an API key (Temporal Cloud; sent as a bearer token, over TLS).
+    temporal_tls_cert: Path | None = None
+    temporal_tls_key: Path | None = None
+    temporal_tls_ca: Path | None = None
+    temporal_tls_server_name: str | None = None
+    temporal_api_key: str | None = None
     jwt_secret: str = PLACEHOLDER_SECRET
     jwt_ttl_minutes: int = 480
     # Temporal payload encryption (core/codec.py): "id:base64key,…" with every key still needed,
@@ -95,6 +104,8 @@ class Settings(BaseSettings):
             raise ValueError("JWT_SECRET is still the placeholder; set a real secret in production")
         if self.environment == "production" and len(self.jwt_secret) < 32:
             raise ValueError("JWT_SECRET must be at least 32 characters in production")
+        if (self.temporal_tls_cert is None) != (self.temporal_tls_key is None):
+            raise ValueError("TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together: set both or none")
         if self.sms_gateway_url and not self.sms_gateway_secret:
             raise ValueError("SMS_GATEWAY_URL is set without SMS_GATEWAY_SECRET to sign with")
         return self
