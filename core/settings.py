@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     # Public lookups and citizen forms per client IP and minute (a token bucket; then 429).
     public_rate_per_minute: int = 30
     api_host: str = "127.0.0.1"
+    # Addresses (or CIDR networks, comma-separated, "*" for any) of reverse proxies whose
+    # X-Forwarded-For names the client: rate limits and sign-in backoff then count per citizen,
+    # not per proxy. Trust only proxies that overwrite the header (deploy/proxy/nginx.conf does).
+    forwarded_allow_ips: str = "127.0.0.1"
     api_port: int = 8000
     temporal_port: int = 7233
     temporal_ui_port: int = 8233

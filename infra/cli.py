@@ -74,6 +74,8 @@ async def _serve(settings: Settings, *, client: Client, with_api: bool, with_wor
             log_config=None,
             access_log=False,
             server_header=False,
+            proxy_headers=True,
+            forwarded_allow_ips=settings.forwarded_allow_ips,
         )
         server = _Server(config)
         tasks.append(asyncio.create_task(server.serve()))
