@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.codec import parse_keys
@@ -21,6 +21,9 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "test", "production"] = "development"
     database_url: str | None = None
+    # Connections each API or worker process keeps open at most: with N processes, N times this
+    # must stay under the server's max_connections (README "Scaling").
+    database_pool_size: int = Field(default=10, ge=1)
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
     task_queue: str = "inquiries"
