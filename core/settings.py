@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.codec import parse_keys
@@ -104,6 +104,19 @@ class Settings(BaseSettings):
     # Quiet hours for citizen SMS through the gateway, China time (urgent cases excepted).
     quiet_hours_start: str = "21:00"
     quiet_hours_end: str = "08:00"
+
+    @field_validator(
+        "temporal_tls_cert",
+        "temporal_tls_key",
+        "temporal_tls_ca",
+        "temporal_tls_server_name",
+        "temporal_api_key",
+        mode="before",
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """`TEMPORAL_TLS_CA=` (as an env file or compose leaves it) means unset, not the cwd."""
+        return None if value == "" else value
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

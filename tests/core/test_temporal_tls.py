@@ -157,3 +157,13 @@ def test_a_certificate_without_its_key_is_refused_at_start(authority: Authority)
     cert, _ = authority.issue("inquiry-api", server=False)
     with pytest.raises(ValidationError, match="TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY"):
         settings_for("127.0.0.1:7233", temporal_tls_cert=cert)
+
+
+def test_empty_variables_leave_tls_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("CERT", "KEY", "CA", "SERVER_NAME"):
+        monkeypatch.setenv(f"TEMPORAL_TLS_{name}", "")
+    monkeypatch.setenv("TEMPORAL_API_KEY", "")
+    settings = Settings(environment="test", payload_keys=os.environ["PAYLOAD_KEYS"])
+
+    assert tls_config(settings) is None
+    assert settings.temporal_api_key is None
