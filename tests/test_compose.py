@@ -276,7 +276,7 @@ def test_secrets_are_required_and_never_shipped() -> None:
 def test_every_variable_given_to_the_application_is_a_setting() -> None:
     """A misspelt name in `environment:` is silently ignored by pydantic-settings."""
     problems = []
-    for name in (*APP_SERVICES, "api", "worker"):
+    for name in APP_SERVICES:
         for key in environment(services()[name]):
             if key.lower() in Settings.model_fields:
                 continue
@@ -449,7 +449,7 @@ def test_the_image_runs_as_a_user_that_is_not_root() -> None:
     assert user not in {"root", "0"}
     assert re.search(rf"useradd\b[^#]*\b{re.escape(user)}\b", final_stage), f"{user} is not created"
     assert re.search(rf"chown\s+{re.escape(user)}\b", final_stage), f"{user} cannot write var/"
-    for name in (*APP_SERVICES, "api", "worker"):
+    for name in APP_SERVICES:
         assert str(services()[name].get("user", user)).split(":")[0] not in {"root", "0"}, name
 
 
