@@ -7,6 +7,7 @@ import dataclasses
 
 import temporalio.converter
 from temporalio.client import Client
+from temporalio.service import TLSConfig
 
 from core.codec import EncryptionCodec, install_key, parse_keys
 from core.settings import Settings
@@ -30,10 +31,27 @@ def data_converter(codec: EncryptionCodec) -> temporalio.converter.DataConverter
     )
 
 
+def tls_config(settings: Settings) -> TLSConfig | None:
+    """The TLS of TEMPORAL_TLS_*, the PEM files read; None when none is set (plain gRPC, or the
+    SDK's default TLS when TEMPORAL_API_KEY is set, as Temporal Cloud's API keys need)."""
+    cert, key, ca = settings.temporal_tls_cert, settings.temporal_tls_key, settings.temporal_tls_ca
+    if cert is None and key is None and ca is None and settings.temporal_tls_server_name is None:
+        return None
+    return TLSConfig(
+        client_cert=cert.read_bytes() if cert is not None else None,
+        client_private_key=key.read_bytes() if key is not None else None,
+        server_root_ca_cert=ca.read_bytes() if ca is not None else None,
+        domain=settings.temporal_tls_server_name,
+    )
+
+
 async def connect_temporal(settings: Settings) -> Client:
     codec = await asyncio.to_thread(payload_codec, settings)  # may read or make the key file
+    tls = await asyncio.to_thread(tls_config, settings)
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
         data_converter=data_converter(codec),
+        tls=tls,
+        api_key=settings.temporal_api_key,
     )
