@@ -61,7 +61,9 @@ def create_app(
         if settings.database_url is None and own_pool:
             raise RuntimeError("DATABASE_URL is not set")
         app.state.settings = settings
-        app.state.pool = pool or await create_pool(settings.database_url or "")
+        app.state.pool = pool or await create_pool(
+            settings.database_url or "", max_size=settings.database_pool_size
+        )
         app.state.temporal = temporal or await connect_temporal(settings)
         # Intake's copy of its checks, so filing works while PostgreSQL is down.
         app.state.intake_directory = checks = IntakeDirectory(app.state.pool)

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.codec import parse_keys
@@ -21,9 +21,21 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "test", "production"] = "development"
     database_url: str | None = None
+    # Connections each API or worker process keeps open at most: with N processes, N times this
+    # must stay under the server's max_connections (README "Scaling").
+    database_pool_size: int = Field(default=10, ge=1)
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
     task_queue: str = "inquiries"
+    # A Temporal cluster that wants TLS (self-hosted with TLS, or Temporal Cloud): paths to the
+    # PEM client certificate and key for mTLS, the CA that signed the server's certificate
+    # (unset: the system's roots), the name the server's certificate carries when it is not the
+    # host of TEMPORAL_ADDRESS, and an API key (Temporal Cloud; sent as a bearer token, over TLS).
+    temporal_tls_cert: Path | None = None
+    temporal_tls_key: Path | None = None
+    temporal_tls_ca: Path | None = None
+    temporal_tls_server_name: str | None = None
+    temporal_api_key: str | None = None
     jwt_secret: str = PLACEHOLDER_SECRET
     jwt_ttl_minutes: int = 480
     # Temporal payload encryption (core/codec.py): "id:base64key,…" with every key still needed,
@@ -43,6 +55,10 @@ class Settings(BaseSettings):
     # Public lookups and citizen forms per client IP and minute (a token bucket; then 429).
     public_rate_per_minute: int = 30
     api_host: str = "127.0.0.1"
+    # Addresses (or CIDR networks, comma-separated, "*" for any) of reverse proxies whose
+    # X-Forwarded-For names the client: rate limits and sign-in backoff then count per citizen,
+    # not per proxy. Trust only proxies that overwrite the header (deploy/proxy/nginx.conf does).
+    forwarded_allow_ips: str = "127.0.0.1"
     api_port: int = 8000
     temporal_port: int = 7233
     temporal_ui_port: int = 8233
@@ -98,12 +114,27 @@ class Settings(BaseSettings):
     quiet_hours_start: str = "21:00"
     quiet_hours_end: str = "08:00"
 
+    @field_validator(
+        "temporal_tls_cert",
+        "temporal_tls_key",
+        "temporal_tls_ca",
+        "temporal_tls_server_name",
+        "temporal_api_key",
+        mode="before",
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """`TEMPORAL_TLS_CA=` (as an env file or compose leaves it) means unset, not the cwd."""
+        return None if value == "" else value
+
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:
         if self.environment == "production" and self.jwt_secret == PLACEHOLDER_SECRET:
             raise ValueError("JWT_SECRET is still the placeholder; set a real secret in production")
         if self.environment == "production" and len(self.jwt_secret) < 32:
             raise ValueError("JWT_SECRET must be at least 32 characters in production")
+        if (self.temporal_tls_cert is None) != (self.temporal_tls_key is None):
+            raise ValueError("TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together: set both or none")
         if self.sms_gateway_url and not self.sms_gateway_secret:
             raise ValueError("SMS_GATEWAY_URL is set without SMS_GATEWAY_SECRET to sign with")
         return self

@@ -54,7 +54,7 @@ def _stop_on_signals(stop: asyncio.Event) -> None:
 async def _serve(settings: Settings, *, client: Client, with_api: bool, with_worker: bool) -> None:
     """Run the API and/or the worker until SIGINT or SIGTERM, then drain both."""
     assert settings.database_url is not None
-    pool = await create_pool(settings.database_url)
+    pool = await create_pool(settings.database_url, max_size=settings.database_pool_size)
     stop = asyncio.Event()
     _stop_on_signals(stop)
     tasks: list[asyncio.Task[None]] = []
@@ -75,6 +75,8 @@ async def _serve(settings: Settings, *, client: Client, with_api: bool, with_wor
             log_config=None,
             access_log=False,
             server_header=False,
+            proxy_headers=True,
+            forwarded_allow_ips=settings.forwarded_allow_ips,
         )
         server = _Server(config)
         tasks.append(asyncio.create_task(server.serve()))

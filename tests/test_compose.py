@@ -5,7 +5,16 @@ and cannot be seen by reading one file: a reference that does not resolve. A dan
 depends_on, an undeclared volume, a bind mount of a missing file, a variable the example env
 does not list, a CLI subcommand that does not exist, a search attribute the code uses but the
 registration script does not create, a package the image would not install, a script that does
-not parse. They do not prove that the images start or that the services reach each other.
+not parse. And the promises of the scaling setup, as far as the files can keep them: the api
+publishes no fixed host port and runs replicas, the proxy's upstream names the api service and
+port and re-resolves it, at least two workers, a health check on every long-running service
+probing the port that service listens on, Prometheus and Grafana only in the `monitoring`
+profile, Prometheus scraping every replica of the right services and ports, Grafana provisioned
+from mounted folders, an image that does not run as root.
+
+They do not prove that the images start, that nginx, Prometheus or Grafana accept their
+configuration (none of them runs here), that the health checks' tools exist in the images, or
+that the services reach each other.
 """
 
 from __future__ import annotations
@@ -22,12 +31,22 @@ from typing import Any
 import pytest
 import yaml
 
+from core.settings import Settings
+
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 ENV_EXAMPLE = ROOT / ".env.example"
 DEPLOY = ROOT / "deploy"
 REGISTER_SCRIPT = DEPLOY / "temporal" / "register.sh"
 POSTGRES_INIT_SCRIPT = DEPLOY / "postgres" / "init-databases.sh"
+NGINX_CONF = DEPLOY / "proxy" / "nginx.conf"
+PROMETHEUS_CONFIG = DEPLOY / "prometheus" / "prometheus.yml"
+GRAFANA = DEPLOY / "grafana"
+HEALTH_ROUTES = ROOT / "api" / "routes" / "health.py"
+MONITORING = {"prometheus", "grafana"}
+# Given to a service before core/settings.py reads it. This test fails once it is a setting, so
+# that the name is taken off this list (WORKER_METRICS_ADDRESS was, with the metrics work).
+NOT_YET_A_SETTING: set[str] = set()
 APP_SERVICES = ("migrate", "api", "worker")
 DEPENDS_ON_CONDITIONS = {"service_started", "service_healthy", "service_completed_successfully"}
 # SearchAttributeKey.for_<kind>(...) in the Python SDK -> the type name the Temporal CLI takes.
@@ -105,6 +124,39 @@ def compose_variables() -> dict[str, list[str]]:
         end = text.find("}", match.end()) + 1 if match.group(1) else match.end()
         found.setdefault(name, []).append(text[match.start() : end])
     return found
+
+
+def strings_in(value: Any) -> list[str]:
+    """Every string inside a parsed YAML value, keys included."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in (*strings_in(k), *strings_in(v))]
+    if isinstance(value, list):
+        return [s for item in value for s in strings_in(item)]
+    return []
+
+
+def replicas(service: dict[str, Any]) -> int:
+    """deploy.replicas as `docker compose up` reads it with .env.example's values."""
+    value = (service.get("deploy") or {}).get("replicas", 1)
+    if isinstance(value, int):
+        return value
+    match = re.fullmatch(r"\$\{(\w+):-(\d+)\}", str(value))
+    assert match, f"replicas {value!r}: a number or ${{VAR:-N}}"
+    return int(env_example().get(match.group(1)) or match.group(2))
+
+
+def health_url(service: dict[str, Any]) -> str:
+    """The URL a Python health check fetches."""
+    command = " ".join(strings_in((service.get("healthcheck") or {}).get("test")))
+    match = re.search(r"urlopen\('([^']+)'", command)
+    assert match, f"not a urlopen health check: {command}"
+    return match.group(1)
+
+
+def nginx_conf() -> str:
+    return NGINX_CONF.read_text(encoding="utf-8")
 
 
 def problems_report(problems: list[str]) -> str:
@@ -189,19 +241,216 @@ def test_compose_variables_and_env_example_agree() -> None:
 
 
 def test_secrets_are_required_and_never_shipped() -> None:
-    problems = [
-        f"{reference}: a secret must be `${{{name}:?message}}`"
-        for name, references in compose_variables().items()
-        if SECRET_NAME.search(name)
-        for reference in references
-        if not reference.startswith(f"${{{name}:?")
-    ]
+    """A secret is `${NAME:?message}`, so `up` stops without it. Compose checks those even in
+    services of a profile that is not started, so a secret used only by a profile's service is
+    `${NAME:-}` instead, and that service's entrypoint refuses to start while it is empty."""
+    problems = []
+    for name, service in services().items():
+        guard = " ".join(strings_in(service.get("entrypoint") or []))
+        fed = {value: key for key, value in environment(service).items()}
+        for text in strings_in(service):
+            for match in INTERPOLATION.finditer(text):
+                variable = match.group(1) or match.group(2)
+                if not SECRET_NAME.search(variable):
+                    continue
+                reference = text[match.start() : text.find("}", match.end()) + 1]
+                if reference.startswith(f"${{{variable}:?"):
+                    continue
+                key = fed.get(reference)
+                if (
+                    service.get("profiles")
+                    and reference == f"${{{variable}:-}}"
+                    and key
+                    and f'-n "$${{{key}}}"' in guard
+                ):
+                    continue
+                problems.append(f"{name}: {reference} must be `${{{variable}:?message}}`")
     problems += [
         f".env.example ships a value for {name}"
         for name, value in env_example().items()
         if SECRET_NAME.search(name) and value
     ]
     assert not problems, problems_report(problems)
+
+
+def test_every_variable_given_to_the_application_is_a_setting() -> None:
+    """A misspelt name in `environment:` is silently ignored by pydantic-settings."""
+    problems = []
+    for name in APP_SERVICES:
+        for key in environment(services()[name]):
+            if key.lower() in Settings.model_fields:
+                continue
+            if key in NOT_YET_A_SETTING:
+                continue
+            problems.append(f"{name}: {key} is not a field of core.settings.Settings")
+    settled = sorted(k for k in NOT_YET_A_SETTING if k.lower() in Settings.model_fields)
+    problems += [f"{key} is a setting now: remove it from NOT_YET_A_SETTING" for key in settled]
+    assert not problems, problems_report(problems)
+
+
+# ---- scaling: api replicas behind the proxy, several workers ----
+
+
+def test_the_api_runs_replicas_and_publishes_no_fixed_port() -> None:
+    api = services()["api"]
+    assert not api.get("ports"), "a fixed host port lets one api replica start; the proxy publishes"
+    assert "container_name" not in api, "a fixed container name allows only one replica"
+    assert replicas(api) >= 2
+
+
+def test_the_proxy_publishes_one_port_and_balances_over_the_api_service() -> None:
+    svc = services()
+    proxy, api_port = svc["proxy"], environment(svc["api"])["API_PORT"]
+    assert len(proxy.get("ports") or []) == 1, "the proxy publishes the one public port"
+    container_port = str(proxy["ports"][0]).rsplit(":", 1)[-1]
+    conf = nginx_conf()
+    assert re.search(rf"^\s*listen\s+{container_port}\s*;", conf, re.M), "published != listen"
+    assert ("bind", "./deploy/proxy/nginx.conf") in {(k, s) for k, s, _ in volume_mounts(proxy)}
+    upstreams = dict(re.findall(r"upstream\s+(\w+)\s*\{([^}]*)\}", conf))
+    passes = re.findall(r"proxy_pass\s+http://(\w+)\s*;", conf)
+    assert passes, "the proxy passes to no upstream"
+    for upstream in passes:
+        servers = re.findall(r"^\s*server\s+([\w.-]+):(\d+)\b([^;]*);", upstreams[upstream], re.M)
+        assert [(host, port) for host, port, _ in servers] == [("api", api_port)], servers
+        # Without `resolve` nginx keeps the replicas it found at start; with it, it follows
+        # --scale through Docker's DNS (the resolver at 127.0.0.11 in every container).
+        assert all("resolve" in params.split() for _, _, params in servers)
+    assert re.search(r"^\s*resolver\s+127\.0\.0\.11\b", conf, re.M), "Docker's DNS"
+    assert depends_on(proxy).get("api") == "service_healthy"
+
+
+def test_the_api_sees_the_client_address_the_proxy_sets() -> None:
+    """Rate limits and sign-in backoff count per client address (api/ratelimit.py): behind the
+    proxy that is X-Forwarded-For, trusted by uvicorn only with FORWARDED_ALLOW_IPS, and only
+    safe when the proxy overwrites the header instead of appending to what the client sent."""
+    assert environment(services()["api"]).get("FORWARDED_ALLOW_IPS")
+    headers = re.findall(r"proxy_set_header\s+X-Forwarded-For\s+(\S+);", nginx_conf(), re.I)
+    assert headers == ["$remote_addr"], headers
+
+
+def test_at_least_two_workers_poll_the_task_queue() -> None:
+    worker = services()["worker"]
+    assert "container_name" not in worker and not worker.get("ports")
+    assert replicas(worker) >= 2
+
+
+def test_every_long_running_service_has_a_healthcheck() -> None:
+    long_running = {
+        name: service
+        for name, service in services().items()
+        if str(service.get("restart", "no")) != "no"
+    }
+    assert {"api", "worker", "proxy", "temporal", "postgresql"} <= set(long_running)
+    problems = []
+    for name, service in long_running.items():
+        check = service.get("healthcheck") or {}
+        if check.get("disable") or check.get("test") in (None, [], "NONE", ["NONE"]):
+            problems.append(f"{name} runs for good and has no health check")
+    assert not problems, problems_report(problems)
+
+
+def test_the_app_health_checks_probe_what_the_processes_serve() -> None:
+    svc = services()
+    api_port = environment(svc["api"])["API_PORT"]
+    api_url = health_url(svc["api"])
+    assert api_url.startswith(f"http://127.0.0.1:{api_port}/"), api_url
+    routes = re.findall(r"@router\.get\(\s*\"([^\"]+)\"", HEALTH_ROUTES.read_text(encoding="utf-8"))
+    assert "/" + api_url.split("/", 3)[3] in routes, f"{api_url} is not a health route: {routes}"
+    host, _, port = environment(svc["worker"])["WORKER_METRICS_ADDRESS"].rpartition(":")
+    # All interfaces of the container: Prometheus scrapes the worker from another container.
+    assert host == "0.0.0.0"  # noqa: S104
+    assert health_url(svc["worker"]) == f"http://127.0.0.1:{port}/metrics"
+
+
+# ---- monitoring profile ----
+
+
+def test_prometheus_and_grafana_run_only_in_the_monitoring_profile() -> None:
+    problems = []
+    for name, service in services().items():
+        profiles = service.get("profiles") or []
+        if name in MONITORING and profiles != ["monitoring"]:
+            problems.append(f"{name} must be in the monitoring profile only, is in {profiles}")
+        if name not in MONITORING and profiles:
+            problems.append(f"{name} is in {profiles}: it would not start with a plain `up`")
+        if not profiles and set(depends_on(service)) & MONITORING:
+            problems.append(f"{name} starts always but waits for {set(depends_on(service))}")
+    assert not problems, problems_report(problems)
+
+
+def test_prometheus_scrapes_every_api_and_worker_replica() -> None:
+    svc = services()
+    config = yaml.safe_load(PROMETHEUS_CONFIG.read_text(encoding="utf-8"))
+    jobs = config["scrape_configs"]
+    metrics_port = environment(svc["worker"])["WORKER_METRICS_ADDRESS"].rpartition(":")[2]
+    wanted = {"api": int(environment(svc["api"])["API_PORT"]), "worker": int(metrics_port)}
+    for service_name, port in wanted.items():
+        discoveries = [
+            (job, sd)
+            for job in jobs
+            for sd in job.get("dns_sd_configs", [])
+            if service_name in sd.get("names", [])
+        ]
+        assert discoveries, f"no job discovers the {service_name} replicas by DNS"
+        for job, sd in discoveries:
+            assert sd.get("type") == "A" and sd.get("port") == port, (job["job_name"], sd)
+            assert job.get("metrics_path", "/metrics") == "/metrics"
+    hosts = {name for job in jobs for sd in job.get("dns_sd_configs", []) for name in sd["names"]}
+    hosts |= {
+        target.rsplit(":", 1)[0]
+        for job in jobs
+        for static in job.get("static_configs", [])
+        for target in static["targets"]
+    }
+    assert hosts - {"127.0.0.1", "localhost"} <= set(svc), f"unknown hosts: {hosts - set(svc)}"
+    mounts = {source: target for _, source, target in volume_mounts(svc["prometheus"])}
+    config_arg = f"--config.file={mounts['./deploy/prometheus/prometheus.yml']}"
+    assert config_arg in svc["prometheus"]["command"]
+
+
+def test_grafana_is_provisioned_from_the_mounted_folders() -> None:
+    svc = services()
+    mounts = {target: source for kind, source, target in volume_mounts(svc["grafana"])}
+    provisioning = ROOT / mounts["/etc/grafana/provisioning"]
+    assert provisioning == GRAFANA / "provisioning"
+    providers = [
+        provider
+        for path in sorted((provisioning / "dashboards").glob("*.y*ml"))
+        for provider in yaml.safe_load(path.read_text(encoding="utf-8"))["providers"]
+    ]
+    assert providers, "no dashboard provider"
+    for provider in providers:
+        folder = provider["options"]["path"]
+        assert folder in mounts, f"dashboards are read from {folder}, which is not mounted"
+        assert (ROOT / mounts[folder]).resolve() == (GRAFANA / "dashboards").resolve()
+    sources = [
+        source
+        for path in sorted((provisioning / "datasources").glob("*.y*ml"))
+        for source in yaml.safe_load(path.read_text(encoding="utf-8"))["datasources"]
+    ]
+    prometheus_port = str(svc["prometheus"]["ports"][0]).rsplit(":", 1)[-1]
+    assert [s["url"] for s in sources] == [f"http://prometheus:{prometheus_port}"]
+    # A dashboard (the metrics work writes inquiry-service.json) must name a provisioned source.
+    uids = {s["uid"] for s in sources}
+    for dashboard in sorted((GRAFANA / "dashboards").glob("*.json")):
+        used = set(re.findall(r'"datasource":\s*\{[^}]*"uid":\s*"([^"$]+)"', dashboard.read_text()))
+        assert used <= uids, f"{dashboard.name} uses data sources {used - uids}"
+
+
+# ---- the image's user ----
+
+
+def test_the_image_runs_as_a_user_that_is_not_root() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    final_stage = dockerfile[dockerfile.rindex("\nFROM ") :]
+    users = re.findall(r"^USER\s+(\S+)", final_stage, re.M)
+    assert users, "the image runs as root: the final stage has no USER"
+    user = users[-1].split(":")[0]
+    assert user not in {"root", "0"}
+    assert re.search(rf"useradd\b[^#]*\b{re.escape(user)}\b", final_stage), f"{user} is not created"
+    assert re.search(rf"chown\s+{re.escape(user)}\b", final_stage), f"{user} cannot write var/"
+    for name in APP_SERVICES:
+        assert str(services()[name].get("user", user)).split(":")[0] not in {"root", "0"}, name
 
 
 # ---- the application image ----

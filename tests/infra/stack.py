@@ -76,14 +76,15 @@ class Stack:
         env.update(self.extra_env)
         return env
 
-    def inquiry(self, *args: str) -> subprocess.Popen[bytes]:
-        """Start `inquiry <args>` in the background, its output in a file of its own."""
+    def inquiry(self, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+        """Start `inquiry <args>` in the background, its output in a file of its own; `env`
+        adds or replaces settings."""
         output = self.home / f"inquiry-{len(self.started)}-{args[0]}.log"
         with output.open("wb") as handle:
             process = subprocess.Popen(
                 [INQUIRY, *args],
                 cwd=self.home,
-                env=self.env(),
+                env={**self.env(), **(env or {})},
                 stdout=handle,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
