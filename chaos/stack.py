@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # Settings the run decides; never inherited from the caller's environment.
 OWN_SETTINGS = {"DATABASE_URL", "TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "TASK_QUEUE", "VAR_DIR",
                 "API_HOST", "API_PORT", "TEMPORAL_PORT", "TEMPORAL_UI_PORT", "ENVIRONMENT",
-                "JWT_SECRET", "PUBLIC_RATE_PER_MINUTE"}  # fmt: skip
+                "JWT_SECRET", "PUBLIC_RATE_PER_MINUTE", "WORKER_METRICS_ADDRESS"}  # fmt: skip
 APP_DATABASE = "inquiries"
 
 
@@ -125,6 +125,8 @@ class Stack:
             JWT_SECRET=self.jwt_secret,
             # The run plays many citizens from one address; the per-client limit is not under test.
             PUBLIC_RATE_PER_MINUTE="1000000",
+            # Not scraped here; a fixed port would collide with another stack on the machine.
+            WORKER_METRICS_ADDRESS="",
             LOG_FORMAT="json",
         )
         return env
