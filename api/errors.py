@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.service import RPCError
 
+from api import open311_answers as open311
 from core.db import UNREACHABLE
 from service.errors import ServiceError, unavailable
 
@@ -114,8 +115,14 @@ def install_error_handlers(app: FastAPI, *, page_error: PageError | None = None)
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        if request.url.path.startswith(open311.PREFIX):
+            # No route matched under /open311: still the spec's error list.
+            error = ServiceError(
+                exc.status_code, code, str(exc.detail), headers=dict(exc.headers or {})
+            )
+            return open311.errors(request, error)
         return JSONResponse(
             error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
         )

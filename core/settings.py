@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     intake_refresh_seconds: float = 60.0
     # Public lookups and citizen forms per client IP and minute (a token bucket; then 429).
     public_rate_per_minute: int = 30
+    # What the Open311 discovery document (/open311/discovery.json) names as its contact and as
+    # where civic apps ask for an api_key (an intake key, `inquiry add-key`).
+    open311_contact: str = "办事公开办公室 (open-affairs office)"
+    open311_key_service: str = "ask the open-affairs office for an intake key"
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     temporal_port: int = 7233
