@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     # Public lookups and citizen forms per client IP and minute (a token bucket; then 429).
     public_rate_per_minute: int = 30
     # What the Open311 discovery document (/open311/discovery.json) names as its contact and as
-    # where civic apps ask for an api_key (an intake key, `inquiry add-key`).
+    # where civic apps ask for an api_key (an intake key, `inquiry intake-key add`).
     open311_contact: str = "办事公开办公室 (open-affairs office)"
     open311_key_service: str = "ask the open-affairs office for an intake key"
     api_host: str = "127.0.0.1"

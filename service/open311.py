@@ -38,6 +38,8 @@ from service.open311_models import (
 
 MAX_SPAN = timedelta(days=90)  # the spec's longest start_date..end_date range, and its default
 MAX_IDS = 100
+# Dates a search may name: far enough to hold every case, near enough that no sum overflows.
+EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=CHINA_TZ), datetime(2100, 1, 1, tzinfo=CHINA_TZ)
 CLOSED = sorted(s.value for s in FINISHED)
 OPEN = sorted(s.value for s in set(CaseStatus) - FINISHED)
 
@@ -206,6 +208,8 @@ def _local(moment: datetime | None) -> datetime | None:
 def _window(query: RequestQuery, now: datetime) -> tuple[datetime, datetime]:
     """start_date..end_date, by default the last 90 days, at most 90 days long."""
     start, end = _local(query.start_date), _local(query.end_date)
+    if any(d is not None and not EARLIEST <= d <= LATEST for d in (start, end)):
+        raise ServiceError(400, "bad_request", "start_date and end_date lie in 2000..2099")
     if end is None:
         end = now if start is None else start + MAX_SPAN
     if start is None:

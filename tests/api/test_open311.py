@@ -204,6 +204,11 @@ async def test_a_list_shows_the_ids_asked_for_or_the_requests_of_ones_own_key(
     assert await ids(f"api_key={mine}&status=closed") == []
     assert await ids(f"api_key={mine}&page_size=1&page=2") == [first]
     assert await ids(f"api_key={mine}&start_date=2030-01-01T00:00:00Z") == []
+    # The XML answer to a POST is the same list, as service_requests/request.
+    posted = await _post(service, _form(mine, description="水表漏水"), "xml")
+    assert posted.status_code == 201 and posted.headers["content-type"].startswith("text/xml")
+    third = ET.fromstring(posted.text).findtext("request/service_request_id")  # noqa: S314
+    assert await ids(f"api_key={mine}&page_size=1") == [third]
     # Codes held are shown whoever asks, lower case too; unknown ones are left out.
     assert set(await ids(f"service_request_id={first.lower()},{foreign},WQNOSUCHCODE")) == {
         first,
@@ -245,6 +250,8 @@ async def test_refusals_are_the_specs_error_lists(service: Service, fmt: str) ->
         ("bad status", get(f"{listed}&status=lost"), 400, "status"),
         ("over 90 days", get(f"{listed}&start_date=2026-01-01&end_date=2026-06-01"), 400, "90 days"),
         ("bad date", get(f"{listed}&start_date=soon"), 400, "start_date"),
+        ("year 9999", get(f"{listed}&start_date=9999-12-31T00:00:00"), 400, "2000..2099"),
+        ("year 1", get(f"{listed}&end_date=0001-01-01T00:00:00Z"), 400, "2000..2099"),
         ("no such path", get(f"{v2}/nothing.{fmt}"), 404, ""),
     ]
     # fmt: on
