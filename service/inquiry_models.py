@@ -81,8 +81,12 @@ class InquiryCreate(BaseModel):
     priority: Literal["normal", "urgent"] = Field(
         default="normal", description="urgent inquiries follow the category's urgent targets"
     )
-    lat: float | None = Field(default=None, ge=-90, le=90, description="WGS 84 latitude")
-    long: float | None = Field(default=None, ge=-180, le=180, description="WGS 84 longitude")
+    lat: float | None = Field(
+        default=None, ge=-90, le=90, allow_inf_nan=False, description="WGS 84 latitude"
+    )
+    long: float | None = Field(
+        default=None, ge=-180, le=180, allow_inf_nan=False, description="WGS 84 longitude"
+    )
     answered_on_site: (
         Annotated[
             str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_CONTENT)

@@ -81,7 +81,7 @@ router = APIRouter(
 
 Format = Annotated[Literal["json", "xml"], Path(description="json or xml")]
 _MEANING = {
-    400: "bad input, or a required field missing",
+    400: "bad input (a field too long or malformed), or a required field missing",
     403: "api_key missing, unknown or revoked",
     404: "no such service, request or document",
     429: "too many requests from this client (see Retry-After)",
@@ -139,7 +139,7 @@ async def services(format: Format, pool: Pool) -> Response:
 @router.get(
     "/v2/services/{service_code}.{format}",
     response_model=ServiceDefinition,
-    responses=_documents(404, 429, 503),
+    responses=_documents(400, 404, 429, 503),
 )
 async def service_definition(
     service_code: Annotated[str, Path(max_length=64)], format: Format, pool: Pool
@@ -223,7 +223,7 @@ async def list_requests(
 @router.get(
     "/v2/requests/{service_request_id}.{format}",
     response_model=list[ServiceRequest],
-    responses=_documents(404, 429, 503),
+    responses=_documents(400, 404, 429, 503),
 )
 async def get_request(
     service_request_id: Annotated[str, Path(max_length=64)], format: Format, pool: Pool
@@ -235,7 +235,7 @@ async def get_request(
 @router.get(
     "/v2/tokens/{token}.{format}",
     response_model=list[RequestToken],
-    responses=_documents(404, 429, 503),
+    responses=_documents(400, 404, 429, 503),
 )
 async def get_token(
     token: Annotated[str, Path(max_length=64)], format: Format, pool: Pool

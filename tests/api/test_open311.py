@@ -9,6 +9,7 @@ each call runs in a thread while the service answers on the test's event loop.
 from __future__ import annotations
 
 import asyncio
+import json
 import xml.etree.ElementTree as ET
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -310,6 +311,12 @@ async def test_json_intake_takes_lat_and_long_together(service: Service) -> None
     }
     alone = await service.http.post("/api/v1/inquiries", json=body, headers=key)
     assert alone.status_code == 422 and "lat and long" in alone.text
+    # NaN would pass no range check and then fail PostgreSQL's on every retry: refused here.
+    raw = json.dumps({**body, "long": 123.4}).replace("41.8", "NaN")
+    nan = await service.http.post(
+        "/api/v1/inquiries", content=raw, headers={**key, "Content-Type": "application/json"}
+    )
+    assert nan.status_code == 422, nan.text
     both = await service.http.post("/api/v1/inquiries", json={**body, "long": 123.4}, headers=key)
     assert both.status_code == 201, both.text
     code = both.json()["tracking_code"]
