@@ -72,6 +72,16 @@ def _internal_error(exc: BaseException) -> JSONResponse:
     )
 
 
+async def note_outage(request: Request, exc: Exception, error: ServiceError) -> None:
+    """Log a dependency found down; after a PostgreSQL outage, drop the pool's connections."""
+    log.warning("dependency_unavailable", code=error.code, error_type=type(exc).__name__)
+    if error.code == "database_unavailable":
+        # Connections opened before the outage are dead: the pool opens new ones next time.
+        pool = getattr(request.app.state, "pool", None)
+        if pool is not None:
+            await pool.expire_connections()
+
+
 def install_error_handlers(app: FastAPI, *, page_error: PageError | None = None) -> None:
     """JSON errors for the API; `page_error` answers the same errors on pages."""
 
@@ -80,12 +90,7 @@ def install_error_handlers(app: FastAPI, *, page_error: PageError | None = None)
         error = unavailable(exc)
         if error is None:
             return _internal_error(exc)
-        log.warning("dependency_unavailable", code=error.code, error_type=type(exc).__name__)
-        if error.code == "database_unavailable":
-            # Connections opened before the outage are dead: the pool opens new ones next time.
-            pool = getattr(request.app.state, "pool", None)
-            if pool is not None:
-                await pool.expire_connections()
+        await note_outage(request, exc, error)
         page = page_error(request, error) if page_error is not None else None
         if page is not None:
             return page

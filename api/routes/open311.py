@@ -17,6 +17,7 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.deps import AppSettings, IntakeChecks, Pool, Temporal
+from api.errors import note_outage
 from api.open311_answers import answer, errors
 from api.ratelimit import RateLimited
 from service import open311
@@ -56,7 +57,7 @@ class Open311Route(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
-        async def answer(request: Request) -> Response:
+        async def respond(request: Request) -> Response:
             try:
                 return await handler(request)
             except RequestValidationError as exc:
@@ -70,9 +71,10 @@ class Open311Route(APIRoute):
                 outage = unavailable(exc)
                 if outage is None:
                     raise
+                await note_outage(request, exc, outage)
                 return errors(request, outage)
 
-        return answer
+        return respond
 
 
 router = APIRouter(

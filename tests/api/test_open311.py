@@ -15,10 +15,15 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
+import httpx
 import pytest
 from georeport import GeoReport
 from httpx import Response
+from temporalio.client import Client
 
+from api.app import create_app
+from tests.api.test_intake_availability import postgresql_down
+from tests.api.test_outages import _free_port
 from tests.conftest import Service
 
 T = TypeVar("T")
@@ -331,3 +336,33 @@ def _second(moment: datetime) -> datetime:
 async def _count(service: Service) -> int:
     async with service.pool.acquire() as conn:
         return int(await conn.fetchval("SELECT count(*) FROM inquiries"))
+
+
+async def test_outages_answer_503_error_lists_and_filing_goes_on_without_postgresql(
+    service: Service, database_url: str
+) -> None:
+    key = (await service.intake_key("web"))["X-API-Key"]
+    known = await _file(service, key)  # intake has now confirmed the key: it keeps a copy
+    async with postgresql_down(database_url):
+        for fmt in ("json", "xml"):
+            for path in ("services", f"requests/{known}"):
+                answer = await service.http.get(f"/open311/v2/{path}.{fmt}")
+                assert answer.status_code == 503, answer.text
+                assert int(answer.headers["Retry-After"]) > 0
+                if fmt == "xml":
+                    assert _xml_errors(answer.text)[0][0] == "503"
+                else:
+                    assert answer.json()[0]["code"] == 503
+        # Filing needs Temporal only, as on the JSON API: the row appears once PostgreSQL is back.
+        filed = await _file(service, key, description="停水一天了")
+    assert await service.wait_for("SELECT 1 FROM inquiries WHERE tracking_code = $1", filed)
+
+    never_up = await Client.connect(f"127.0.0.1:{_free_port()}", lazy=True)
+    app = create_app(service.settings, pool=service.pool, temporal=never_up)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http,
+    ):
+        answer = await http.post("/open311/v2/requests.json", data=_form(key))
+    assert answer.status_code == 503, answer.text
+    assert answer.json()[0]["code"] == 503 and "workflow service" in answer.text
