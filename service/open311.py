@@ -1,10 +1,8 @@
-"""Open311 GeoReport v2 over the service: categories are services, inquiries are requests.
+"""Open311 GeoReport v2 reads: categories are services, inquiries are requests.
 
-Filing goes through service.intake.file_inquiry, the JSON API's intake, so every intake rule
-(keys, channels, categories, contacts, idempotent start) holds here unchanged. The request id is
-the tracking code (查询码). A tracking code is also the citizen's key to their case (lookup,
-补正, rating), so a list of requests is shown only for codes the caller already holds, or for
-the requests filed with the caller's own intake key.
+The request id is the tracking code (查询码). A tracking code is also the citizen's key to their
+case (lookup, 补正, rating), so a list of requests is shown only for codes the caller already
+holds, or for the requests filed with the caller's own intake key. Filing: open311_filing.
 """
 
 from __future__ import annotations
@@ -13,24 +11,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import asyncpg
-from pydantic import ValidationError
-from temporalio.client import Client
 
 from domain.calendar import CHINA_TZ
 from domain.case import FINISHED, CaseStatus
 from domain.privacy import mask_text
 from repository import open311 as repo
-from service.accounts import hash_intake_key
 from service.errors import ServiceError
-from service.inquiry_models import InquiryCreate
-from service.intake import file_inquiry, key_principal
-from service.intake_directory import IntakeClient, IntakeDirectory
+from service.intake import key_principal
+from service.intake_directory import IntakeDirectory
+from service.open311_filing import intake_client
 from service.open311_models import (
+    DISTRICT,
+    PRIORITY,
     Attribute,
-    AttributeValue,
     Open311Service,
-    RequestCreated,
-    RequestForm,
     RequestToken,
     ServiceDefinition,
     ServiceRequest,
@@ -42,28 +36,6 @@ MAX_IDS = 100
 EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=CHINA_TZ), datetime(2100, 1, 1, tzinfo=CHINA_TZ)
 CLOSED = sorted(s.value for s in FINISHED)
 OPEN = sorted(s.value for s in set(CaseStatus) - FINISHED)
-
-# The intake fields Open311 has no field for, offered as attributes where they matter.
-DISTRICT = Attribute(
-    variable=True,
-    code="district",
-    datatype="string",
-    required=False,
-    datatype_description="the district (区) the request is in",
-    order=1,
-    description="District (区): this service is routed by district",
-)
-PRIORITY = Attribute(
-    variable=True,
-    code="priority",
-    datatype="singlevaluelist",
-    required=False,
-    datatype_description="normal or urgent",
-    order=2,
-    description="Priority: urgent requests of this service have shorter targets",
-    values=[AttributeValue(key="normal", name="一般"), AttributeValue(key="urgent", name="紧急")],
-)
-ATTRIBUTE_CODES = (DISTRICT.code, PRIORITY.code)
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -101,83 +73,6 @@ async def definition(pool: asyncpg.Pool, code: str) -> ServiceDefinition:
     if not rows:
         raise ServiceError(404, "not_found", f"there is no service {code!r}")
     return ServiceDefinition(service_code=code, attributes=_attributes(rows[0]))
-
-
-async def intake_client(checks: IntakeDirectory, api_key: str | None) -> IntakeClient:
-    """The intake form or portal an api_key belongs to (the key fixes the channel); else 403."""
-    if not api_key:
-        raise ServiceError(403, "invalid_api_key", "api_key is required")
-    client = await checks.intake_client(hash_intake_key(api_key))
-    if client is None:
-        raise ServiceError(403, "invalid_api_key", "the api_key is unknown or revoked")
-    return client
-
-
-def inquiry_of(form: RequestForm, attributes: dict[str, str]) -> InquiryCreate:
-    """The JSON intake body the form stands for; 400 naming what is missing or wrong."""
-    if not form.service_code:
-        raise ServiceError(400, "bad_request", "service_code is required")
-    if form.address_string is None and form.lat is None:
-        raise ServiceError(
-            400, "bad_request", "a location is required: address_string, or lat and long"
-        )
-    if not form.description:
-        raise ServiceError(400, "bad_request", "description is required")
-    unknown = sorted(set(attributes) - set(ATTRIBUTE_CODES))
-    if unknown:
-        raise ServiceError(400, "bad_request", f"unknown attribute: {', '.join(unknown)}")
-    name = " ".join(part for part in (form.first_name, form.last_name) if part) or None
-    try:
-        return InquiryCreate.model_validate(
-            {
-                "category": form.service_code,
-                "content": form.description,
-                "citizen": {"name": name, "phone": form.phone, "email": form.email},
-                "address": form.address_string,
-                "lat": form.lat,
-                "long": form.long,
-                **attributes,
-            }
-        )
-    except ValidationError as exc:
-        raise ServiceError(400, "bad_request", validation_message(exc)) from None
-
-
-def validation_message(exc: ValidationError) -> str:
-    """One line naming each field that did not validate, in the form's own field names."""
-    names = {"category": "service_code", "content": "description", "address": "address_string"}
-    parts = []
-    for err in exc.errors():
-        loc = [str(p) for p in err["loc"] if p not in ("body", "query", "path", "citizen")]
-        field = names.get(loc[0], loc[0]) if loc else "request"
-        parts.append(f"{field}: {err['msg']}")
-    return "; ".join(parts)
-
-
-async def file_request(
-    pool: asyncpg.Pool,
-    temporal: Client,
-    checks: IntakeDirectory,
-    *,
-    task_queue: str,
-    form: RequestForm,
-    attributes: dict[str, str],
-) -> RequestCreated:
-    """File the inquiry as the JSON intake does, with the api_key's channel."""
-    client = await intake_client(checks, form.api_key)
-    filed = await file_inquiry(
-        pool,
-        temporal,
-        checks,
-        task_queue=task_queue,
-        caller=client,
-        body=inquiry_of(form, attributes),
-        idempotency_key=None,
-    )
-    return RequestCreated(
-        service_request_id=filed.tracking_code,
-        service_notice=f"keep {filed.tracking_code}: it is the only key to follow this request",
-    )
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,29 @@ class ServiceDefinition(BaseModel):
     attributes: list[Attribute]
 
 
+# The intake fields Open311 has no field for, offered as attributes where they matter.
+DISTRICT = Attribute(
+    variable=True,
+    code="district",
+    datatype="string",
+    required=False,
+    datatype_description="the district (区) the request is in",
+    order=1,
+    description="District (区): this service is routed by district",
+)
+PRIORITY = Attribute(
+    variable=True,
+    code="priority",
+    datatype="singlevaluelist",
+    required=False,
+    datatype_description="normal or urgent",
+    order=2,
+    description="Priority: urgent requests of this service have shorter targets",
+    values=[AttributeValue(key="normal", name="一般"), AttributeValue(key="urgent", name="紧急")],
+)
+ATTRIBUTE_CODES = (DISTRICT.code, PRIORITY.code)
+
+
 class RequestForm(BaseModel):
     """`POST requests`, form-encoded; `attribute[code]` fields are read beside these."""
 

@@ -22,6 +22,7 @@ from api.open311_answers import answer, errors
 from api.ratelimit import RateLimited
 from service import open311
 from service.errors import ServiceError, unavailable
+from service.open311_filing import file_request
 from service.open311_models import (
     SPECIFICATION,
     Discovery,
@@ -166,7 +167,7 @@ async def create_request(
     checks: IntakeChecks,
 ) -> Response:
     """File a request with an intake key; the answer's service_request_id is the tracking code."""
-    created = await open311.file_request(
+    created = await file_request(
         pool,
         temporal,
         checks,
