@@ -30,6 +30,7 @@ from api.routes import (
     codec,
     health,
     inquiries,
+    open311,
     public,
     reports,
     supervision,
@@ -92,7 +93,7 @@ def create_app(
     app.state.public_limiter = TokenBucket(settings.public_rate_per_minute)
     app.state.login_guard = LoginGuard.from_settings(settings)
     routers = (health, auth, inquiries, work, supervision, public, admin, calendar, cases, reports)
-    for module in (*routers, accounts, audit, codec):
+    for module in (*routers, accounts, audit, codec, open311):
         app.include_router(module.router)
     app.include_router(webhooks_router)
     pages.install(app)

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.service import RPCError
 
+from api import open311_answers as open311
 from core.db import UNREACHABLE
 from service.errors import ServiceError, unavailable
 
@@ -71,6 +72,16 @@ def _internal_error(exc: BaseException) -> JSONResponse:
     )
 
 
+async def note_outage(request: Request, exc: Exception, error: ServiceError) -> None:
+    """Log a dependency found down; after a PostgreSQL outage, drop the pool's connections."""
+    log.warning("dependency_unavailable", code=error.code, error_type=type(exc).__name__)
+    if error.code == "database_unavailable":
+        # Connections opened before the outage are dead: the pool opens new ones next time.
+        pool = getattr(request.app.state, "pool", None)
+        if pool is not None:
+            await pool.expire_connections()
+
+
 def install_error_handlers(app: FastAPI, *, page_error: PageError | None = None) -> None:
     """JSON errors for the API; `page_error` answers the same errors on pages."""
 
@@ -79,12 +90,7 @@ def install_error_handlers(app: FastAPI, *, page_error: PageError | None = None)
         error = unavailable(exc)
         if error is None:
             return _internal_error(exc)
-        log.warning("dependency_unavailable", code=error.code, error_type=type(exc).__name__)
-        if error.code == "database_unavailable":
-            # Connections opened before the outage are dead: the pool opens new ones next time.
-            pool = getattr(request.app.state, "pool", None)
-            if pool is not None:
-                await pool.expire_connections()
+        await note_outage(request, exc, error)
         page = page_error(request, error) if page_error is not None else None
         if page is not None:
             return page
@@ -114,8 +120,14 @@ def install_error_handlers(app: FastAPI, *, page_error: PageError | None = None)
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        if request.url.path.startswith(open311.PREFIX):
+            # No route matched under /open311: still the spec's error list.
+            error = ServiceError(
+                exc.status_code, code, str(exc.detail), headers=dict(exc.headers or {})
+            )
+            return open311.errors(request, error)
         return JSONResponse(
             error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
         )

@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     intake_refresh_seconds: float = 60.0
     # Public lookups and citizen forms per client IP and minute (a token bucket; then 429).
     public_rate_per_minute: int = 30
+    # What the Open311 discovery document (/open311/discovery.json) names as its contact and as
+    # where civic apps ask for an api_key (an intake key, `inquiry intake-key add`).
+    open311_contact: str = "办事公开办公室 (open-affairs office)"
+    open311_key_service: str = "ask the open-affairs office for an intake key"
     api_host: str = "127.0.0.1"
     # Addresses (or CIDR networks, comma-separated, "*" for any) of reverse proxies whose
     # X-Forwarded-For names the client: rate limits and sign-in backoff then count per citizen,

@@ -56,6 +56,9 @@ class InquiryInput:
     district: str | None = None
     external_ref: str | None = None
     priority: str = "normal"  # a Priority value; added with default so old histories decode
+    # Where the citizen put it on a map (WGS 84 degrees, both or neither; Open311's lat/long).
+    lat: float | None = None
+    long: float | None = None
 
 
 class Priority(StrEnum):

@@ -22,8 +22,8 @@ async def insert_inquiry(conn: Conn, *, inquiry: InquiryInput, workflow_id: str)
         """
         INSERT INTO inquiries (id, tracking_code, workflow_id, channel, category, content,
             citizen_name, citizen_phone, citizen_email, address, district, external_ref,
-            submitted_by, status, received_at, priority)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+            submitted_by, status, received_at, priority, lat, long)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
         ON CONFLICT (id) DO NOTHING
         """,
         UUID(inquiry.inquiry_id),
@@ -42,6 +42,8 @@ async def insert_inquiry(conn: Conn, *, inquiry: InquiryInput, workflow_id: str)
         CaseStatus.RECEIVED.value,
         inquiry.received_at,
         inquiry.priority,
+        inquiry.lat,
+        inquiry.long,
     )
 
 

@@ -81,12 +81,24 @@ class InquiryCreate(BaseModel):
     priority: Literal["normal", "urgent"] = Field(
         default="normal", description="urgent inquiries follow the category's urgent targets"
     )
+    lat: float | None = Field(
+        default=None, ge=-90, le=90, allow_inf_nan=False, description="WGS 84 latitude"
+    )
+    long: float | None = Field(
+        default=None, ge=-180, le=180, allow_inf_nan=False, description="WGS 84 longitude"
+    )
     answered_on_site: (
         Annotated[
             str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_CONTENT)
         ]
         | None
     ) = Field(default=None, description="现场解答: the operator's answer given while filing.")
+
+    @model_validator(mode="after")
+    def _lat_long_together(self) -> InquiryCreate:
+        if (self.lat is None) != (self.long is None):
+            raise ValueError("give lat and long together, or neither")
+        return self
 
 
 class InquiryCreated(BaseModel):

@@ -68,6 +68,16 @@ class _Memo:
         }
 
 
+# Fields added to InquiryCreate after idempotent requests were first hashed: left out of the
+# hash while unset, so a repeat of a request filed before they existed still matches.
+_LATER_FIELDS = ("lat", "long")
+
+
+def key_principal(client: IntakeClient) -> str:
+    """Who filed an inquiry through an intake key, as `submitted_by` records it."""
+    return f"key:{client.name}"
+
+
 def _caller_channel(caller: IntakeClient | Staff, body: InquiryCreate) -> tuple[str, str]:
     """(principal, channel): an intake key fixes its channel, an operator names one."""
     if isinstance(caller, IntakeClient):
@@ -77,7 +87,7 @@ def _caller_channel(caller: IntakeClient | Staff, body: InquiryCreate) -> tuple[
             raise ServiceError(
                 422, "channel_mismatch", f"this intake key files on channel {caller.channel}"
             )
-        return f"key:{caller.name}", caller.channel
+        return key_principal(caller), caller.channel
     if body.channel is None:
         raise ServiceError(422, "channel_required", "operators must name the channel")
     if body.answered_on_site and caller.role != "operator":
@@ -86,9 +96,11 @@ def _caller_channel(caller: IntakeClient | Staff, body: InquiryCreate) -> tuple[
 
 
 def _body_hash(body: InquiryCreate, channel: str) -> str:
-    canonical = json.dumps(
-        {**body.model_dump(mode="json"), "channel": channel}, sort_keys=True, ensure_ascii=False
-    )
+    fields = body.model_dump(mode="json")
+    for name in _LATER_FIELDS:
+        if fields[name] is None:
+            del fields[name]
+    canonical = json.dumps({**fields, "channel": channel}, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -118,6 +130,8 @@ def _inquiry(
         district=body.district,
         external_ref=body.external_ref,
         priority=body.priority,
+        lat=body.lat,
+        long=body.long,
     )
 
 

@@ -59,6 +59,10 @@ async def served(database_url: str, temporal_env: WorkflowEnvironment) -> AsyncI
         jwt_secret="test-secret-" + uuid.uuid4().hex,
         reply_wait_seconds=2,
         body_timeout_seconds=5,
+        # High enough that the public routes (lookups, Open311) answer generated cases rather
+        # than 429; the limit itself is tested in tests/pages/test_protection.py and
+        # tests/api/test_open311.py.
+        public_rate_per_minute=100_000,
     )
     app = create_app(settings, pool=pool, temporal=temporal_env.client)
     server = _QuietServer(
