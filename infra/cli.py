@@ -244,6 +244,12 @@ def _parser() -> argparse.ArgumentParser:
     passwd.add_argument("--username", required=True)
     disable = user.add_parser("disable", help="the user can no longer sign in; tokens stop working")
     disable.add_argument("--username", required=True)
+    email = user.add_parser(
+        "email", help="set the address a user's staff notices and digests go to (or --clear)"
+    )
+    email.add_argument("username")
+    email.add_argument("address", nargs="?", default=None)
+    email.add_argument("--clear", action="store_true", help="remove the address")
     key = sub.add_parser("intake-key", help="intake keys").add_subparsers(
         dest="action", required=True
     )
