@@ -17,6 +17,7 @@ from pathlib import Path
 import structlog
 import uvicorn
 from temporalio.client import Client
+from temporalio.service import RPCError
 
 from api.app import create_app
 from api.routes.calendar import FIRST_YEAR, LAST_YEAR
@@ -31,6 +32,7 @@ from repository import calendar as calendar_repo
 from repository.migrations import migrate
 from service import calendar_audit, case_import, reproject
 from service.errors import ServiceError
+from service.schedules import ensure_schedules
 from worker import build_worker
 
 log = structlog.get_logger(__name__)
@@ -64,6 +66,7 @@ async def _serve(settings: Settings, *, client: Client, with_api: bool, with_wor
     )
     server = None
     if worker is not None:
+        await _ensure_schedules(client, settings)
         tasks.append(asyncio.create_task(worker.run()))
     if with_api:
         app = create_app(settings, pool=pool, temporal=client)
@@ -92,6 +95,15 @@ async def _serve(settings: Settings, *, client: Client, with_api: bool, with_wor
             await worker.shutdown()
         await asyncio.gather(*tasks, return_exceptions=True)
         await pool.close()
+
+
+async def _ensure_schedules(client: Client, settings: Settings) -> None:
+    """The digest and summary schedules, created or updated as a worker starts (README:
+    Scheduled work); a refusal is logged and the worker runs on, cases come first."""
+    try:
+        await ensure_schedules(client, settings)
+    except RPCError as exc:
+        log.warning("schedules_not_ensured", error=str(exc))
 
 
 async def _run_embedded(settings: Settings) -> None:
