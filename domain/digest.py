@@ -8,7 +8,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from domain.calendar import CHINA_TZ, OfficeHours, add_working_days, day_kind
+from domain.calendar import (
+    CHINA_TZ,
+    OfficeHours,
+    add_working_days,
+    day_kind,
+    next_office_instant,
+)
 from domain.reports import FIGURE_ZH, RATES, Figures, percent
 
 # Why a digest was not sent (DigestPlan.skipped).
@@ -60,17 +66,23 @@ def plan_digest(
     extra: Mapping[date, bool] | None = None,
     office: OfficeHours | None = None,
 ) -> DigestPlan:
-    """The digest of a working day goes out in its office hours: started before opening it
-    waits for the opening; started on a non-working day, or after that day's closing, it is
-    skipped (the next working morning has its own)."""
+    """When a digest goes out: in office hours of a working day. Started on a non-working day,
+    it is skipped. Started before the opening, it waits for it; started after the closing (a
+    run caught up late, a manual trigger), it waits for the next working day's opening and is
+    that day's digest (whose own morning run then adds nothing). A digest of a named `day`
+    whose office hours are over is skipped."""
     office = office or OfficeHours()
+    named = day is not None
     day = day or started.astimezone(CHINA_TZ).date()
     if not day_kind(day, extra)[0]:
         return DigestPlan(day.isoformat(), skipped=NON_WORKING_DAY)
     opening, closing = office.window(day)
-    if started >= closing:
+    if started < closing:
+        return DigestPlan(day.isoformat(), send_at=max(started, opening))
+    if named:
         return DigestPlan(day.isoformat(), skipped=AFTER_OFFICE_HOURS)
-    return DigestPlan(day.isoformat(), send_at=max(started, opening))
+    send_at = next_office_instant(closing, extra, office)
+    return DigestPlan(send_at.astimezone(CHINA_TZ).date().isoformat(), send_at=send_at)
 
 
 def due_soon_until(at: datetime, extra: Mapping[date, bool] | None = None) -> datetime:
