@@ -40,7 +40,9 @@ log = structlog.get_logger(__name__)
 # waits for office hours or is skipped after closing; a summary is good all day).
 DIGEST_CATCHUP = timedelta(hours=9)
 SUMMARY_CATCHUP = timedelta(days=1)
-RUN_TIMEOUT = timedelta(hours=12)  # a digest held from DIGEST_TIME to the opening at most
+# A digest started after closing waits for the next working opening: over a weekend and the
+# longest holidays (春节 and its weekends) that is under two weeks.
+RUN_TIMEOUT = timedelta(days=14)
 
 
 @dataclass(frozen=True)
@@ -67,8 +69,10 @@ def schedules(settings: Settings) -> dict[str, Schedule]:
                 calendars=[ScheduleCalendarSpec(**at, comment="每日待办 daily digest")],
                 time_zone_name=zone,
             ),
+            # A run still held (started after closing) never stops the next morning's: both may
+            # run, and the outbox key of the day lets only one digest through.
             policy=SchedulePolicy(
-                overlap=ScheduleOverlapPolicy.SKIP, catchup_window=DIGEST_CATCHUP
+                overlap=ScheduleOverlapPolicy.ALLOW_ALL, catchup_window=DIGEST_CATCHUP
             ),
         ),
         SUMMARY_SCHEDULE_ID: Schedule(
