@@ -56,13 +56,8 @@ def new_tracking_code() -> str:
 
 # The Temporal Schedules of the scheduled work (service/schedules.py), and the workflow ids of
 # their runs: Temporal appends the scheduled time to the action's id (digest-2026-12-07T00:30:00Z),
-# so each day (each month) has one run, and a manual run of a day has its own fixed id.
+# so each day (each month) has one run.
 DIGEST_SCHEDULE_ID = "digest-daily"
 SUMMARY_SCHEDULE_ID = "summary-monthly"
 DIGEST_WORKFLOW_ID = "digest"
 SUMMARY_WORKFLOW_ID = "summary"
-
-
-def digest_workflow_id(day: str) -> str:
-    """A digest of a named day started by hand (`temporal workflow start`, the tests)."""
-    return f"{DIGEST_WORKFLOW_ID}-{day}"
