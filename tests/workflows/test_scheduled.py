@@ -10,9 +10,11 @@ from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from pydantic import ValidationError
 from temporalio.client import ScheduleActionStartWorkflow, ScheduleRange, WorkflowHandle
 from temporalio.service import RPCError
 
+from core.settings import Settings
 from domain.calendar import CHINA_TZ, OfficeHours, day_kind
 from domain.digest import (
     NON_WORKING_DAY,
@@ -286,3 +288,17 @@ async def test_start_up_ensures_each_schedule_once_and_a_trigger_runs_the_digest
     rows = await _digests(service, result.day, unit)
     assert [r["channel"] for r in rows] == ["email", "internal"]
     assert rows[0]["recipient"] == f"{with_mail}@example.cn"
+
+
+async def test_schedules_disabled_creates_none(service: Service, schedules: None) -> None:
+    off = service.settings.model_copy(update={"schedules_enabled": False})
+    assert await ensure_schedules(service.client, off) == []
+    with pytest.raises(RPCError):
+        await service.client.get_schedule_handle(DIGEST_SCHEDULE_ID).describe()
+
+
+@pytest.mark.parametrize("bad", ["7:05", "24:00", "08:30:00", "noon"])
+def test_digest_time_is_refused_unless_hh_mm(bad: str) -> None:
+    with pytest.raises(ValidationError, match="DIGEST_TIME"):
+        Settings(digest_time=bad)
+    assert Settings(digest_time="07:05").digest_time == "07:05"
