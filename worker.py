@@ -18,12 +18,14 @@ from activities.context import LogContextInterceptor
 from activities.dispatcher import DeliveryPolicy, OutboxDispatcher
 from activities.legacy_v1 import LegacyInquiryActivities
 from activities.notify import Outbox
+from activities.scheduled import ScheduledActivities
 from activities.transports import Transports
 from activities.transports.configure import policy_from_settings, transports_from_settings
 from core.settings import Settings, get_settings
 from workflows.case import CaseWorkflow
 from workflows.cohandling import CoHandlingWorkflow
 from workflows.legacy_v1 import LegacyInquiryWorkflow
+from workflows.scheduled import DigestWorkflow, SummaryWorkflow
 
 log = structlog.get_logger(__name__)
 
@@ -84,12 +86,19 @@ def build_worker(
     outbox = Outbox(public_base_url=settings.public_base_url, wake=dispatcher.wake)
     legacy = LegacyInquiryActivities(pool, outbox)
     cases = CaseActivities(pool, outbox)
+    scheduled = ScheduledActivities(pool, wake=dispatcher.wake)
     return CaseWorker(
         client,
         dispatcher=dispatcher,
         http=http,
         task_queue=task_queue,
-        workflows=[CaseWorkflow, CoHandlingWorkflow, LegacyInquiryWorkflow],
+        workflows=[
+            CaseWorkflow,
+            CoHandlingWorkflow,
+            LegacyInquiryWorkflow,
+            DigestWorkflow,
+            SummaryWorkflow,
+        ],
         activities=[
             cases.record_case,
             cases.route_case,
@@ -107,6 +116,9 @@ def build_worker(
             legacy.record_reply,
             legacy.send_feedback,
             legacy.close,
+            scheduled.plan_digest,
+            scheduled.queue_digests,
+            scheduled.queue_summaries,
         ],
         interceptors=[LogContextInterceptor()],
         max_cached_workflows=settings.worker_max_cached_workflows,

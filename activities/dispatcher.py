@@ -204,7 +204,8 @@ class OutboxDispatcher:
                     notification_id=row["id"],
                     unit_code=OFFICE_UNIT,
                 )
-            if row["audience"] != "integration":
+            if row["audience"] != "integration" and row["inquiry_id"] is not None:
+                # A digest or summary belongs to no case: no timeline to write to.
                 await repo.record_gave_up(
                     conn,
                     inquiry_id=row["inquiry_id"],

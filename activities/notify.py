@@ -35,7 +35,8 @@ class Outbox:
         self, conn: Conn, *, inquiry_id: str, key: str, notice: Notice, at: datetime
     ) -> None:
         """A notice to its recipient, once per key: citizens by SMS (their phone) or email, in
-        the template's text with the tracking link; staff on the internal channel."""
+        the template's text with the tracking link; a unit head by email when the head has an
+        address (`inquiry user email`); other staff on the internal channel."""
         urgent = False
         if notice.audience == Audience.CITIZEN:
             row = await notification_repo.citizen_contact(conn, inquiry_id=inquiry_id)
@@ -46,6 +47,11 @@ class Outbox:
         else:
             channel = "internal"
             recipient = staff_recipient(notice.audience, notice.unit_code)
+            if notice.audience == Audience.UNIT_HEAD and notice.unit_code:
+                # 催办 and other head notices go by email once the head has an address.
+                address = await notification_repo.unit_head_email(conn, unit_code=notice.unit_code)
+                if address:
+                    channel, recipient = "email", address
             code = await inquiry_repo.tracking_code(conn, inquiry_id=inquiry_id) or ""
         text = compose(notice, channel=channel, code=code, base_url=self._base_url)
         await inquiry_repo.queue_notification(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -117,6 +118,11 @@ class Settings(BaseSettings):
     # Quiet hours for citizen SMS through the gateway, China time (urgent cases excepted).
     quiet_hours_start: str = "21:00"
     quiet_hours_end: str = "08:00"
+    # Scheduled work (Temporal Schedules `digest-daily` and `summary-monthly`, created or updated
+    # when a worker starts): the unit heads' digest every day at DIGEST_TIME China time (skipped
+    # on non-working days), the supervisors' summary on the 1st of each month at that time.
+    schedules_enabled: bool = True
+    digest_time: str = "08:30"
 
     @field_validator(
         "temporal_tls_cert",
@@ -141,6 +147,12 @@ class Settings(BaseSettings):
             raise ValueError("TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together: set both or none")
         if self.sms_gateway_url and not self.sms_gateway_secret:
             raise ValueError("SMS_GATEWAY_URL is set without SMS_GATEWAY_SECRET to sign with")
+        return self
+
+    @model_validator(mode="after")
+    def _check_digest_time(self) -> Settings:
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", self.digest_time):
+            raise ValueError(f"DIGEST_TIME must be HH:MM (24 h), not {self.digest_time!r}")
         return self
 
     @model_validator(mode="after")

@@ -52,3 +52,12 @@ TRACKING_CODE_LENGTH = 17  # 31 symbols each: about 84 random bits, beyond guess
 def new_tracking_code() -> str:
     """The citizen's 查询码: WQ and 17 random characters (about 84 bits), unguessable."""
     return "WQ" + "".join(secrets.choice(_CODE_ALPHABET) for _ in range(TRACKING_CODE_LENGTH))
+
+
+# The Temporal Schedules of the scheduled work (service/schedules.py), and the workflow ids of
+# their runs: Temporal appends the scheduled time to the action's id (digest-2026-12-07T00:30:00Z),
+# so each day (each month) has one run.
+DIGEST_SCHEDULE_ID = "digest-daily"
+SUMMARY_SCHEDULE_ID = "summary-monthly"
+DIGEST_WORKFLOW_ID = "digest"
+SUMMARY_WORKFLOW_ID = "summary"

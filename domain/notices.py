@@ -278,3 +278,23 @@ def ladder(code: str, steps: Sequence[AgendaItem], unit_code: str | None) -> Not
         if RANK[who] > RANK[audience]:
             audience = who
     return Notice(audience.value, "ladder", "\n".join(lines), unit_code)
+
+
+# ---- scheduled (no case of their own; workflows/scheduled.py) ----
+
+
+def daily_digest(day: str, unit_name: str, open_: int, due_soon: int, overdue: int) -> Outgoing:
+    """每日待办: a unit head's morning view of the unit's open cases."""
+    return Outgoing(
+        f"每日待办 {day} {unit_name}",
+        f"{unit_name} {day} 每日待办 / daily digest\n"
+        f"在办 open: {open_}\n"
+        f"即将到期（一个工作日内） due within a working day: {due_soon}\n"
+        f"已超期 overdue: {overdue}",
+    )
+
+
+def monthly_summary(month: str, figures: Mapping[str, str]) -> Outgoing:
+    """月度通报: last month's figures for the supervisors, each line Chinese then English."""
+    lines = [f"{name}: {value}" for name, value in figures.items()]
+    return Outgoing(f"月度通报 {month}", f"{month} 月度通报 / monthly summary\n" + "\n".join(lines))

@@ -18,13 +18,13 @@ from service.accounts import (  # re-exported: the CLI and the tests create acco
 from service.accounts import NoSuchAccount as NoSuchAccount
 from service.accounts import add_intake_key as add_intake_key
 from service.accounts import add_user as add_user
-from service.accounts import change_password, revoke_intake_key, set_user_active
+from service.accounts import change_password, revoke_intake_key, set_email, set_user_active
 
 CLI_ACTOR = "cli"
 
 
 async def command(args: argparse.Namespace, pool: asyncpg.Pool, password: str) -> str:
-    """`inquiry user add|passwd|disable` and `inquiry intake-key add|list|revoke`: what to print."""
+    """`inquiry user add|passwd|disable|email` and `inquiry intake-key add|list|revoke`: what to print."""
     async with pool.acquire() as conn, conn.transaction():
         if args.command == "user" and args.action == "add":
             await add_user(
@@ -38,6 +38,13 @@ async def command(args: argparse.Namespace, pool: asyncpg.Pool, password: str) -
         if args.command == "user" and args.action == "disable":
             await set_user_active(conn, username=args.username, active=False, actor=CLI_ACTOR)
             return f"user {args.username} disabled; its tokens no longer work"
+        if args.command == "user" and args.action == "email":
+            if (args.address is None) == (not args.clear):
+                raise AccountError("give an address, or --clear to remove it")
+            await set_email(conn, username=args.username, email=args.address, actor=CLI_ACTOR)
+            if args.address is None:
+                return f"email of {args.username} removed; its notices go to the log"
+            return f"email of {args.username} set"
         if args.action == "add":
             return await add_intake_key(conn, name=args.name, channel=args.channel, actor=CLI_ACTOR)
         if args.action == "revoke":

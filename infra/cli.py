@@ -17,6 +17,7 @@ from pathlib import Path
 import structlog
 import uvicorn
 from temporalio.client import Client
+from temporalio.service import RPCError
 
 from api.app import create_app
 from api.routes.calendar import FIRST_YEAR, LAST_YEAR
@@ -32,6 +33,7 @@ from repository import calendar as calendar_repo
 from repository.migrations import migrate
 from service import calendar_audit, case_import, reproject
 from service.errors import ServiceError
+from service.schedules import ensure_schedules
 from worker import build_worker
 
 log = structlog.get_logger(__name__)
@@ -65,6 +67,7 @@ async def _serve(settings: Settings, *, client: Client, with_api: bool, with_wor
     )
     server = None
     if worker is not None:
+        await _ensure_schedules(client, settings)
         tasks.append(asyncio.create_task(worker.run()))
     if with_api:
         app = create_app(settings, pool=pool, temporal=client)
@@ -96,6 +99,15 @@ async def _serve(settings: Settings, *, client: Client, with_api: bool, with_wor
         await asyncio.gather(*tasks, return_exceptions=True)
         await pool.close()
         await asyncio.to_thread(flush_traces, settings)
+
+
+async def _ensure_schedules(client: Client, settings: Settings) -> None:
+    """The digest and summary schedules, created or updated as a worker starts (README:
+    Scheduled work); a refusal is logged and the worker runs on, cases come first."""
+    try:
+        await ensure_schedules(client, settings)
+    except RPCError as exc:
+        log.warning("schedules_not_ensured", error=str(exc))
 
 
 async def _run_embedded(settings: Settings) -> None:
@@ -249,6 +261,12 @@ def _parser() -> argparse.ArgumentParser:
     passwd.add_argument("--username", required=True)
     disable = user.add_parser("disable", help="the user can no longer sign in; tokens stop working")
     disable.add_argument("--username", required=True)
+    email = user.add_parser(
+        "email", help="set the address a user's staff notices and digests go to (or --clear)"
+    )
+    email.add_argument("username")
+    email.add_argument("address", nargs="?", default=None)
+    email.add_argument("--clear", action="store_true", help="remove the address")
     key = sub.add_parser("intake-key", help="intake keys").add_subparsers(
         dest="action", required=True
     )

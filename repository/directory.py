@@ -184,7 +184,7 @@ async def get_row(conn: Conn, table: str, key_value: Any) -> asyncpg.Record | No
 
 
 # What the admin API and the audit log may show of a user: never the password hash.
-USER_COLUMNS = "username, role, unit_code, active, token_version, created_at, updated_at"
+USER_COLUMNS = "username, role, unit_code, email, active, token_version, created_at, updated_at"
 
 
 async def list_users(conn: Conn) -> list[asyncpg.Record]:
@@ -220,6 +220,18 @@ async def set_user_active(conn: Conn, *, username: str, active: bool) -> asyncpg
         """,
         username,
         active,
+    )
+
+
+async def set_email(conn: Conn, *, username: str, email: str | None) -> asyncpg.Record | None:
+    """The user's email address (None removes it); staff notices to a unit head go there."""
+    return await conn.fetchrow(
+        f"""
+        UPDATE users SET email = $2, updated_at = now()
+        WHERE username = $1 RETURNING {USER_COLUMNS}
+        """,
+        username,
+        email,
     )
 
 

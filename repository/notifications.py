@@ -153,3 +153,17 @@ async def citizen_contact(conn: Conn, *, inquiry_id: str) -> asyncpg.Record | No
         """,
         inquiry_id,
     )
+
+
+async def unit_head_email(conn: Conn, *, unit_code: str) -> str | None:
+    """The address of the unit's head for staff notices: the first active head (by username)
+    who has one; None keeps the notice on the internal channel."""
+    email: str | None = await conn.fetchval(
+        """
+        SELECT email FROM users
+        WHERE role = 'unit_head' AND unit_code = $1 AND active AND email IS NOT NULL
+        ORDER BY username LIMIT 1
+        """,
+        unit_code,
+    )
+    return email

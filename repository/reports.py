@@ -3,12 +3,15 @@ the write of one imported closed case of a past year (row and events, once per n
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 
+from domain import reports as fig
+from domain.reports import CaseFacts, CaseRow, EventFact
 from repository import Conn
 from repository.inquiries import add_event
 
@@ -27,6 +30,42 @@ async def cohort(conn: Conn, *, start: datetime, end: datetime) -> list[asyncpg.
         """,
         start,
         end,
+    )
+
+
+async def cohort_facts(
+    conn: Conn, *, start: datetime, cut_off: datetime, now: datetime
+) -> list[CaseFacts]:
+    """What each inquiry received in [start, cut_off) contributes, from its events up to the
+    cut-off (the rules are domain/reports.py's; the reports and the monthly summary read this)."""
+    rows = await cohort(conn, start=start, end=cut_off)
+    events = await events_before(conn, inquiry_ids=[r["id"] for r in rows], cut_off=cut_off)
+    timeline: dict[str, list[EventFact]] = defaultdict(list)
+    for e in events:
+        timeline[str(e["inquiry_id"])].append(
+            EventFact(kind=e["kind"], occurred_at=e["occurred_at"], detail=e["detail"] or {})
+        )
+    return [
+        fig.case_facts(_case_row(r), timeline[str(r["id"])], cut_off=cut_off, now=now) for r in rows
+    ]
+
+
+def _case_row(r: asyncpg.Record) -> CaseRow:
+    return CaseRow(
+        inquiry_id=str(r["id"]),
+        tracking_code=r["tracking_code"],
+        content=r["content"],
+        channel=r["channel"],
+        category=r["category"],
+        district=r["district"],
+        unit_code=r["unit_code"],
+        status=r["status"],
+        paused=r["paused"],
+        reply_due_at=r["reply_due_at"],
+        on_time=r["on_time"],
+        rating=r["rating"],
+        close_reason=r["close_reason"],
+        handling_seconds=r["handling_seconds"],
     )
 
 

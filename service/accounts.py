@@ -13,6 +13,7 @@ import asyncpg
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from domain.contacts import staff_email
 from domain.models import UNIT_BOUND_ROLES, Channel, Role
 from repository import Conn, audit, directory
 
@@ -124,6 +125,25 @@ async def set_user_active(conn: Conn, *, username: str, active: bool, actor: str
     await audit.record(
         conn, actor=actor, action="user.enable" if active else "user.disable", target_type="user",
         target=username, before=before, after=after,
+    )  # fmt: skip
+    return after
+
+
+async def set_email(conn: Conn, *, username: str, email: str | None, actor: str) -> asyncpg.Record:
+    """Set or remove (None) the user's email address: a unit head's staff notices and daily
+    digest go there, a supervisor's monthly summary too; without one they stay on the log."""
+    try:
+        address = staff_email(email) if email is not None else None
+    except ValueError as exc:
+        raise AccountError(str(exc)) from exc
+    before = await directory.user_view(conn, username=username)
+    if before is None:
+        raise NoSuchAccount(f"there is no user {username!r}")
+    after = await directory.set_email(conn, username=username, email=address)
+    assert after is not None
+    await audit.record(
+        conn, actor=actor, action="user.email", target_type="user", target=username,
+        before=before, after=after,
     )  # fmt: skip
     return after
 

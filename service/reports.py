@@ -6,7 +6,6 @@ a figure counts to domain/reports.py; the exports and the annual report take wha
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from uuid import UUID
@@ -14,7 +13,7 @@ from uuid import UUID
 import asyncpg
 
 from domain import reports as fig
-from domain.reports import CaseFacts, CaseRow, EventFact, GroupBy
+from domain.reports import CaseFacts, GroupBy
 from repository import reports as repo
 from service.errors import ServiceError
 from service.report_models import CaseListOut, CaseRef, FigureRow, SummaryOut
@@ -37,37 +36,7 @@ async def cohort(pool: asyncpg.Pool, period: Period, now: datetime) -> list[Case
     """What each inquiry received in the period contributes, from its events up to its end."""
     start, cut_off = fig.period_bounds(period.start, period.end)
     async with pool.acquire() as conn:
-        rows = await repo.cohort(conn, start=start, end=cut_off)
-        events = await repo.events_before(
-            conn, inquiry_ids=[r["id"] for r in rows], cut_off=cut_off
-        )
-    timeline: dict[str, list[EventFact]] = defaultdict(list)
-    for e in events:
-        timeline[str(e["inquiry_id"])].append(
-            EventFact(kind=e["kind"], occurred_at=e["occurred_at"], detail=e["detail"] or {})
-        )
-    return [
-        fig.case_facts(_case_row(r), timeline[str(r["id"])], cut_off=cut_off, now=now) for r in rows
-    ]
-
-
-def _case_row(r: asyncpg.Record) -> CaseRow:
-    return CaseRow(
-        inquiry_id=str(r["id"]),
-        tracking_code=r["tracking_code"],
-        content=r["content"],
-        channel=r["channel"],
-        category=r["category"],
-        district=r["district"],
-        unit_code=r["unit_code"],
-        status=r["status"],
-        paused=r["paused"],
-        reply_due_at=r["reply_due_at"],
-        on_time=r["on_time"],
-        rating=r["rating"],
-        close_reason=r["close_reason"],
-        handling_seconds=r["handling_seconds"],
-    )
+        return await repo.cohort_facts(conn, start=start, cut_off=cut_off, now=now)
 
 
 async def labels(pool: asyncpg.Pool, by: GroupBy | None) -> dict[str, str]:

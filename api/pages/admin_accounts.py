@@ -17,6 +17,7 @@ from api.pages.web import Flash, attempt, page_router, redirect, render
 from domain.models import Channel, Role
 from repository import Conn, directory
 from service import accounts, catalog
+from service.errors import ServiceError
 from service.principals import Staff
 
 router = page_router(prefix="/console/admin")
@@ -59,6 +60,24 @@ async def add_user(
             )
 
     return await attempt("/console/admin/users", create, "done.saved")
+
+
+@router.post("/users/{username}/email")
+async def set_email(
+    pool: Pool, staff: Admin, username: str, email: Annotated[str, Form(max_length=254)] = ""
+) -> RedirectResponse:
+    """The user's email address; an empty field removes it (service.accounts.set_email)."""
+
+    async def save() -> None:
+        try:
+            async with pool.acquire() as conn, conn.transaction():
+                await accounts.set_email(
+                    conn, username=username, email=email.strip() or None, actor=staff.username
+                )
+        except accounts.NoSuchAccount as missing:
+            raise ServiceError(404, "not_found", str(missing)) from missing
+
+    return await attempt("/console/admin/users", save, "done.saved")
 
 
 async def _keys_page(

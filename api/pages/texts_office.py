@@ -199,6 +199,8 @@ OFFICE_TEXTS: dict[str, tuple[str, str]] = {
     "users.role": ("角色", "Role"),
     "users.created": ("创建时间", "Created"),
     "users.add": ("新增用户", "Add a user"),
+    "users.email": ("电子邮箱（催办、每日待办）", "Email (reminders, daily digest)"),
+    "users.email_save": ("保存邮箱", "Save email"),
     "keys.add": ("新增接入密钥", "Add an intake key"),
     "keys.created": ("新密钥", "The new key"),
     "keys.once": (

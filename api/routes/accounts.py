@@ -13,10 +13,11 @@ from typing import Annotated
 
 import asyncpg
 from fastapi import APIRouter, Depends, Path
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from api.deps import IntakeChecks, Pool, Staff, require_role
 from api.errors import ApiError, error_responses
+from domain.contacts import MAX_EMAIL, staff_email
 from domain.models import Channel, Role
 from repository import directory
 from service import accounts
@@ -26,12 +27,14 @@ Admin = Annotated[Staff, Depends(require_role(Role.ADMIN))]
 Username = Annotated[str, Path(min_length=1, max_length=100)]
 KeyName = Annotated[str, Path(min_length=1, max_length=100)]
 Password = Annotated[str, StringConstraints(min_length=accounts.MIN_PASSWORD, max_length=256)]
+Email = Annotated[str, StringConstraints(max_length=MAX_EMAIL), AfterValidator(staff_email)]
 
 
 class UserOut(BaseModel):
     username: str
     role: Role
     unit_code: str | None
+    email: str | None = Field(description="where the user's staff notices and digests go")
     active: bool
     token_version: int = Field(description="moves on with each password change or disabling")
     created_at: datetime
@@ -51,6 +54,14 @@ class PasswordIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     password: Password
+
+
+class UserPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: Email | None = Field(
+        description="a well-formed address, or null to remove it (notices then go to the log)"
+    )
 
 
 class IntakeKeyOut(BaseModel):
@@ -104,6 +115,17 @@ async def change_password(
     async with _accounts(pool) as conn:
         user = await accounts.change_password(
             conn, username=username, password=body.password, actor=staff.username
+        )
+    return UserOut.model_validate(dict(user))
+
+
+@router.patch("/users/{username}", responses=error_responses(404, 422))
+async def update_user(username: Username, body: UserPatch, pool: Pool, staff: Admin) -> UserOut:
+    """Set or remove the user's email address (audited): a unit head's 催办 notices and daily
+    digest, a supervisor's monthly summary go there."""
+    async with _accounts(pool) as conn:
+        user = await accounts.set_email(
+            conn, username=username, email=body.email, actor=staff.username
         )
     return UserOut.model_validate(dict(user))
 

@@ -14,6 +14,7 @@ from temporalio.worker import Replayer
 from workflows.case import CaseWorkflow
 from workflows.cohandling import CoHandlingWorkflow
 from workflows.legacy_v1 import LegacyInquiryWorkflow
+from workflows.scheduled import DigestWorkflow, SummaryWorkflow
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 TEXTS = {p: p.read_text(encoding="utf-8") for p in HISTORIES}
@@ -60,12 +61,24 @@ def test_histories_are_committed() -> None:
         "v2_path_transfer.json",
         "v2_path_unsatisfied_reopen_decision.json",
         "v2_path_urgent_unsigned_redispatch.json",
+        # The scheduled work (tests/workflows/record_scheduled_histories.py).
+        "scheduled_digest_held.json",
+        "scheduled_digest_skipped.json",
+        "scheduled_summary.json",
     } <= names
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
 async def test_history_replays(path: Path) -> None:
     history = WorkflowHistory.from_json(f"replay-{path.stem}", TEXTS[path])
-    replayer = Replayer(workflows=[LegacyInquiryWorkflow, CaseWorkflow, CoHandlingWorkflow])
+    replayer = Replayer(
+        workflows=[
+            LegacyInquiryWorkflow,
+            CaseWorkflow,
+            CoHandlingWorkflow,
+            DigestWorkflow,
+            SummaryWorkflow,
+        ]
+    )
     result = await replayer.replay_workflow(history)
     assert result.replay_failure is None
