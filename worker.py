@@ -59,6 +59,16 @@ class CaseWorker(Worker):
             await self._http.aclose()
 
 
+# Every workflow type a worker runs; replay tests replay committed histories against the same list.
+WORKFLOWS = (
+    CaseWorkflow,
+    CoHandlingWorkflow,
+    LegacyInquiryWorkflow,
+    DigestWorkflow,
+    SummaryWorkflow,
+)
+
+
 def build_worker(
     client: Client,
     pool: asyncpg.Pool,
@@ -92,13 +102,7 @@ def build_worker(
         dispatcher=dispatcher,
         http=http,
         task_queue=task_queue,
-        workflows=[
-            CaseWorkflow,
-            CoHandlingWorkflow,
-            LegacyInquiryWorkflow,
-            DigestWorkflow,
-            SummaryWorkflow,
-        ],
+        workflows=list(WORKFLOWS),
         activities=[
             cases.record_case,
             cases.route_case,

@@ -502,7 +502,8 @@ def test_register_script_creates_every_search_attribute_the_code_uses() -> None:
             continue
         text = path.read_text(encoding="utf-8")
         for kind, name in re.findall(r"SearchAttributeKey\.for_(\w+)\(\s*[\"'](\w+)", text):
-            used[name] = SDK_KEY_TYPES.get(kind, kind)
+            if not name.startswith("Temporal"):  # the server's own (TemporalScheduledStartTime…)
+                used[name] = SDK_KEY_TYPES.get(kind, kind)
     assert used, "the code declares no SearchAttributeKey: this check has lost its target"
     script = REGISTER_SCRIPT.read_text(encoding="utf-8")
     registered = dict(re.findall(r"^ensure_search_attribute\s+(\w+)\s+(\w+)\s*$", script, re.M))

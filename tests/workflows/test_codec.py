@@ -21,9 +21,9 @@ from core.codec import ENCODING, KEY_ID, EncryptionCodec
 from domain.ids import case_workflow_id
 from tests.cases import row
 from tests.conftest import Service, inquiry_body
+from worker import WORKFLOWS
 from workflows.case import CaseWorkflow
 from workflows.cohandling import CoHandlingWorkflow
-from workflows.legacy_v1 import LegacyInquiryWorkflow
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 
@@ -142,10 +142,7 @@ async def test_raw_history_holds_no_personal_data(service: Service) -> None:
 
 async def test_histories_recorded_before_the_codec_replay_through_it(service: Service) -> None:
     """Committed histories are plain; the codec passes through what it did not encrypt."""
-    replayer = Replayer(
-        workflows=[LegacyInquiryWorkflow, CaseWorkflow, CoHandlingWorkflow],
-        data_converter=service.client.data_converter,
-    )
+    replayer = Replayer(workflows=list(WORKFLOWS), data_converter=service.client.data_converter)
     assert len(HISTORIES) >= 30
     for path in HISTORIES:
         history = WorkflowHistory.from_json(path.stem, path.read_text(encoding="utf-8"))

@@ -11,10 +11,7 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
-from workflows.case import CaseWorkflow
-from workflows.cohandling import CoHandlingWorkflow
-from workflows.legacy_v1 import LegacyInquiryWorkflow
-from workflows.scheduled import DigestWorkflow, SummaryWorkflow
+from worker import WORKFLOWS
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 TEXTS = {p: p.read_text(encoding="utf-8") for p in HISTORIES}
@@ -71,14 +68,6 @@ def test_histories_are_committed() -> None:
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
 async def test_history_replays(path: Path) -> None:
     history = WorkflowHistory.from_json(f"replay-{path.stem}", TEXTS[path])
-    replayer = Replayer(
-        workflows=[
-            LegacyInquiryWorkflow,
-            CaseWorkflow,
-            CoHandlingWorkflow,
-            DigestWorkflow,
-            SummaryWorkflow,
-        ]
-    )
+    replayer = Replayer(workflows=list(WORKFLOWS))
     result = await replayer.replay_workflow(history)
     assert result.replay_failure is None
