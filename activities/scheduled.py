@@ -29,6 +29,7 @@ from domain.privacy import mask_contact
 from repository import Conn
 from repository import calendar as calendar_repo
 from repository import digests as repo
+from repository import inquiries as inquiry_repo
 from repository import reports as report_repo
 
 
@@ -137,8 +138,9 @@ class ScheduledActivities:
         channel, recipient = (
             ("email", user["email"]) if user["email"] else ("internal", user["username"])
         )
-        inserted = await repo.queue_notice(
+        inserted = await inquiry_repo.insert_notification(
             conn,
+            inquiry_id=None,  # a digest or summary belongs to no case
             dedupe_key=key,
             kind=kind,
             audience=audience.value,

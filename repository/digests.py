@@ -53,37 +53,3 @@ async def unit_loads(conn: Conn, *, at: datetime, due_soon_until: datetime) -> d
         r["unit_code"]: UnitLoad(r["unit_code"], r["open"], r["due_soon"], r["overdue"])
         for r in rows
     }
-
-
-async def queue_notice(
-    conn: Conn,
-    *,
-    dedupe_key: str,
-    kind: str,
-    audience: str,
-    channel: str,
-    recipient: str,
-    recipient_masked: str,
-    subject: str,
-    body: str,
-    created_at: datetime,
-) -> bool:
-    """Put a notice of no case in the outbox once per key; False when the key was there."""
-    inserted = await conn.fetchval(
-        """
-        INSERT INTO notifications (inquiry_id, dedupe_key, kind, audience, channel, recipient,
-            recipient_masked, body, created_at, subject)
-        VALUES (NULL, $1, $2, $3, $4, $5, $6, $7, $8, $9)
-        ON CONFLICT (dedupe_key) DO NOTHING RETURNING id
-        """,
-        dedupe_key,
-        kind,
-        audience,
-        channel,
-        recipient,
-        recipient_masked,
-        body,
-        created_at,
-        subject,
-    )
-    return inserted is not None

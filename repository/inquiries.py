@@ -137,6 +137,48 @@ async def raise_escalation(conn: Conn, *, inquiry_id: str, level: int, overdue: 
     )
 
 
+async def insert_notification(
+    conn: Conn,
+    *,
+    inquiry_id: str | None,
+    dedupe_key: str,
+    kind: str,
+    audience: str,
+    channel: str,
+    recipient: str,
+    recipient_masked: str,
+    body: str,
+    created_at: datetime,
+    subject: str = "",
+    urgent: bool = False,
+    webhook_id: int | None = None,
+) -> bool:
+    """Put a message in the outbox once per dedupe key (a notice of no case, such as a digest,
+    has no inquiry); False when the key was already there. The outbox dispatcher
+    (activities/dispatcher.py) delivers it."""
+    inserted = await conn.fetchval(
+        """
+        INSERT INTO notifications (inquiry_id, dedupe_key, kind, audience, channel, recipient,
+            recipient_masked, body, created_at, subject, urgent, webhook_id)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+        ON CONFLICT (dedupe_key) DO NOTHING RETURNING id
+        """,
+        None if inquiry_id is None else UUID(inquiry_id),
+        dedupe_key,
+        kind,
+        audience,
+        channel,
+        recipient,
+        recipient_masked,
+        body,
+        created_at,
+        subject,
+        urgent,
+        webhook_id,
+    )
+    return inserted is not None
+
+
 async def queue_notification(
     conn: Conn,
     *,
@@ -153,27 +195,21 @@ async def queue_notification(
     urgent: bool = False,
     webhook_id: int | None = None,
 ) -> asyncpg.Record:
-    """Put a message in the outbox once; returns its row (new or already there). The outbox
-    dispatcher (activities/dispatcher.py) delivers it."""
-    await conn.execute(
-        """
-        INSERT INTO notifications (inquiry_id, dedupe_key, kind, audience, channel, recipient,
-            recipient_masked, body, created_at, subject, urgent, webhook_id)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-        ON CONFLICT (dedupe_key) DO NOTHING
-        """,
-        UUID(inquiry_id),
-        dedupe_key,
-        kind,
-        audience,
-        channel,
-        recipient,
-        recipient_masked,
-        body,
-        created_at,
-        subject,
-        urgent,
-        webhook_id,
+    """Put a case's message in the outbox once; returns its row (new or already there)."""
+    await insert_notification(
+        conn,
+        inquiry_id=inquiry_id,
+        dedupe_key=dedupe_key,
+        kind=kind,
+        audience=audience,
+        channel=channel,
+        recipient=recipient,
+        recipient_masked=recipient_masked,
+        body=body,
+        created_at=created_at,
+        subject=subject,
+        urgent=urgent,
+        webhook_id=webhook_id,
     )
     row = await conn.fetchrow("SELECT * FROM notifications WHERE dedupe_key = $1", dedupe_key)
     assert row is not None, "inserted or already there, in this transaction"
