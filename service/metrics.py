@@ -20,11 +20,14 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from temporalio.client import Client
 
+from core.db import UNREACHABLE
 from repository import metrics as queries
 from service.stuck import stuck_cases
 
 log = structlog.get_logger(__name__)
 
+# PostgreSQL unreachable (core/db.py), or a statement refused: the scrape reports it as down.
+SCRAPE_FAILURES: tuple[type[BaseException], ...] = (*UNREACHABLE, asyncpg.PostgresError)
 READ_TIMEOUT = 5.0  # a scrape that waits longer for PostgreSQL reports metrics_domain_up 0
 STUCK_LIMIT = 10_000  # failed runs counted per scan (Temporal keeps them for its retention)
 STUCK_STATES = ("failing", "failed")
@@ -79,7 +82,7 @@ class DomainMetrics(Collector):
             async with asyncio.timeout(READ_TIMEOUT):
                 families = await self._read_database()
             self._snapshot = _Snapshot(up=True, families=families)
-        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+        except SCRAPE_FAILURES as error:
             log.warning("metrics_database_unavailable", error=type(error).__name__)
             self._snapshot = _Snapshot(up=False)
         await self._refresh_stuck()
