@@ -66,7 +66,7 @@ with workflow.unsafe.imports_passed_through():
 # modules it imports are registered there and payload type hints resolve when decoding.
 from workflows import recorder
 from workflows.cohandling import CoHandlingWorkflow
-from workflows.options import execute
+from workflows.options import execute, execute_short
 from workflows.timer import AgendaTimer
 
 
@@ -155,8 +155,8 @@ class CaseWorkflow:
         )
 
     async def _begin(self, start: CaseInput) -> None:
-        await execute(CaseActivities.record_case, self._inquiry)
-        route = await execute(CaseActivities.route_case, self._inquiry)
+        await execute_short(CaseActivities.record_case, self._inquiry)
+        route = await execute_short(CaseActivities.route_case, self._inquiry)
         self._policy_or_none = route.policy
         async with self._lock:
             now = workflow.now()

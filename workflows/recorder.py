@@ -1,7 +1,8 @@
 """How the case workflow records a change: project the clocks, then write the event with them.
 
 Module functions the CaseWorkflow (workflows/case.py) calls. The order of the activities is part of every
-running case's history: `plan`, then `record`, then the search-attribute upsert.
+running case's history: `plan`, then `record`, then the search-attribute upsert. They run as local
+activities in cases started after workflows/options.py LOCAL_PATCH, as ordinary ones before.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ with workflow.unsafe.imports_passed_through():
     from domain.policy import CasePolicy
     from domain.transition import FiredSteps, PlanRequest, Transition
     from workflows import search_attributes
-    from workflows.options import execute
+    from workflows.options import execute_short
 
 
 async def plan(inquiry_id: str, state: CaseState, policy: CasePolicy) -> None:
     """Project every clock with the current calendar; the due times and agenda come back."""
-    projected: Plan = await execute(
+    projected: Plan = await execute_short(
         CaseActivities.plan,
         PlanRequest(inquiry_id=inquiry_id, state=state, policy=policy, now=workflow.now()),
     )
@@ -36,7 +37,7 @@ async def record(inquiry_id: str, state: CaseState, policy: CasePolicy, change: 
     if task is not None and task.open_unit is not None and task.due_at is None:
         task.due_at = state.deadlines.reply_due  # the acknowledgement due is on the case
     state.seq += 1
-    await execute(
+    await execute_short(
         CaseActivities.record,
         Transition(
             inquiry_id=inquiry_id,
@@ -58,7 +59,7 @@ async def record(inquiry_id: str, state: CaseState, policy: CasePolicy, change: 
 
 
 async def fire(fired: FiredSteps) -> None:
-    await execute(CaseActivities.fire_steps, fired)
+    await execute_short(CaseActivities.fire_steps, fired)
 
 
 async def replan(inquiry_id: str, state: CaseState, policy: CasePolicy) -> None:

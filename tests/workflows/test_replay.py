@@ -62,6 +62,20 @@ def test_histories_are_committed() -> None:
         "scheduled_digest_held.json",
         "scheduled_digest_skipped.json",
         "scheduled_summary.json",
+        # After workflow.patched("local-transition-activities") (issue 10): local activities.
+        "v2_path_local_calendar_change.json",
+        "v2_path_local_cohandling_answered_1.json",
+        "v2_path_local_cohandling_answered_2.json",
+        "v2_path_local_continued_as_new_first_run.json",
+        "v2_path_local_continued_as_new_carried_over.json",
+        "v2_path_local_continued_as_new_last_run.json",
+        "v2_path_local_ladder.json",
+        "v2_path_local_on_site.json",
+        "v2_path_local_policy_shorter.json",
+        "v2_path_local_rated_and_not_rated_1.json",
+        "v2_path_local_rated_and_not_rated_2.json",
+        "v2_path_local_reply_queued_at_sent_time.json",
+        "v2_path_local_return_redispatch.json",
     } <= names
 
 
