@@ -86,7 +86,7 @@ async def test_api_worker_and_temporal_as_separate_processes(stack: Stack) -> No
         assert "inquiries_open{" in api_metrics.text
         assert "temporal_" not in api_metrics.text
         sdk = await http.get(f"http://127.0.0.1:{stack.worker_metrics_port}/metrics")
-        assert "temporal_activity_execution_latency_bucket{" in sdk.text
+        assert "temporal_local_activity_execution_latency_bucket{" in sdk.text
 
     for process in (api, worker, temporal):
         process.send_signal(signal.SIGINT)
