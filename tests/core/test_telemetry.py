@@ -15,6 +15,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
@@ -111,9 +112,15 @@ async def test_an_api_connection_does_not_bind_the_metrics_address(
     address = f"127.0.0.1:{_free_port()}"
     settings = _settings(temporal_env, database_url, worker_metrics_address=address)
     await connect_temporal(settings)  # as the API connects
-    host, port = address.split(":")
-    with socket.socket() as sock:
-        sock.bind((host, int(port)))  # still free
+    # Nothing answers at the worker's metrics address: a scraper pointed there is refused.
+    async with httpx.AsyncClient(timeout=5) as scraper:
+        with pytest.raises(httpx.ConnectError):
+            await scraper.get(f"http://{address}/metrics")
+        # The same settings on the worker's side do serve the SDK's metrics there.
+        await connect_temporal(settings, worker_metrics=True)
+        served = await scraper.get(f"http://{address}/metrics")
+    assert served.status_code == 200
+    assert "temporal_request{" in served.text, served.text[:300]  # its own connect, counted
 
 
 @dataclass
