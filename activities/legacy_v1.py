@@ -129,7 +129,7 @@ class LegacyInquiryActivities:
                 },
             )
             code = await self._tracking_code(conn, request.inquiry_id)
-            await repo.queue_notification(
+            await repo.insert_notification(
                 conn,
                 inquiry_id=request.inquiry_id,
                 dedupe_key=f"{request.inquiry_id}:dispatch:{request.unit_code}",
@@ -173,7 +173,7 @@ class LegacyInquiryActivities:
                 detail={"level": level, "unit": request.unit_code},
             )
             code = await self._tracking_code(conn, request.inquiry_id)
-            await repo.queue_notification(
+            await repo.insert_notification(
                 conn,
                 inquiry_id=request.inquiry_id,
                 dedupe_key=f"{request.inquiry_id}:escalation:{step.value}",
@@ -221,7 +221,7 @@ class LegacyInquiryActivities:
             if not recipient:
                 raise ApplicationError("the citizen left no contact", non_retryable=True)
             masked = mask_contact(recipient) or ""
-            await repo.queue_notification(
+            await repo.insert_notification(
                 conn,
                 inquiry_id=request.inquiry_id,
                 dedupe_key=f"{request.inquiry_id}:feedback",

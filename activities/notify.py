@@ -54,7 +54,7 @@ class Outbox:
                     channel, recipient = "email", address
             code = await inquiry_repo.tracking_code(conn, inquiry_id=inquiry_id) or ""
         text = compose(notice, channel=channel, code=code, base_url=self._base_url)
-        await inquiry_repo.queue_notification(
+        await inquiry_repo.insert_notification(
             conn,
             inquiry_id=inquiry_id,
             dedupe_key=f"{inquiry_id}:{key}",
@@ -93,7 +93,7 @@ class Outbox:
                     "priority": case["priority"] if case else None,
                 },
             }
-            await inquiry_repo.queue_notification(
+            await inquiry_repo.insert_notification(
                 conn,
                 inquiry_id=inquiry_id,
                 dedupe_key=delivery,

@@ -179,43 +179,6 @@ async def insert_notification(
     return inserted is not None
 
 
-async def queue_notification(
-    conn: Conn,
-    *,
-    inquiry_id: str,
-    dedupe_key: str,
-    kind: str,
-    audience: str,
-    channel: str,
-    recipient: str,
-    recipient_masked: str,
-    body: str,
-    created_at: datetime,
-    subject: str = "",
-    urgent: bool = False,
-    webhook_id: int | None = None,
-) -> asyncpg.Record:
-    """Put a case's message in the outbox once; returns its row (new or already there)."""
-    await insert_notification(
-        conn,
-        inquiry_id=inquiry_id,
-        dedupe_key=dedupe_key,
-        kind=kind,
-        audience=audience,
-        channel=channel,
-        recipient=recipient,
-        recipient_masked=recipient_masked,
-        body=body,
-        created_at=created_at,
-        subject=subject,
-        urgent=urgent,
-        webhook_id=webhook_id,
-    )
-    row = await conn.fetchrow("SELECT * FROM notifications WHERE dedupe_key = $1", dedupe_key)
-    assert row is not None, "inserted or already there, in this transaction"
-    return row
-
-
 async def mark_notification_sent(conn: Conn, *, notification_id: int) -> None:
     await conn.execute(
         """

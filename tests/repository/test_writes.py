@@ -86,7 +86,7 @@ async def test_events_notices_and_steps_are_written_once_per_key(pool: asyncpg.P
                 fired_at=AT,
                 due_at=None,
             )
-            notice = await repo.queue_notification(
+            await repo.insert_notification(
                 conn,
                 inquiry_id=inquiry.inquiry_id,
                 dedupe_key=f"{inquiry.inquiry_id}:1:0",
@@ -97,6 +97,9 @@ async def test_events_notices_and_steps_are_written_once_per_key(pool: asyncpg.P
                 recipient_masked="billing",
                 body="派单",
                 created_at=AT,
+            )
+            notice = await conn.fetchrow(
+                "SELECT id FROM notifications WHERE dedupe_key = $1", f"{inquiry.inquiry_id}:1:0"
             )
         await repo.mark_notification_sent(conn, notification_id=notice["id"])
         await repo.mark_notification_sent(conn, notification_id=notice["id"])
