@@ -43,6 +43,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--intake", type=int, default=300, help="starts per intake sub-phase")
     parser.add_argument("--lifecycle", type=int, default=200, help="cases per lifecycle sub-phase")
     parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument(
+        "--unloaded", type=int, default=30, help="lifecycles per side at concurrency 1 (0: none)"
+    )
     parser.add_argument("--rounds", type=int, default=3, help="bare/service interleavings")
     parser.add_argument("--scale", default="1000,10000", help="open-case counts M, ascending")
     parser.add_argument("--repeats", type=int, default=11, help="timings per list and M")
@@ -64,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
 def _sizes(args: argparse.Namespace) -> None:
     if args.short:
         args.intake, args.lifecycle, args.concurrency, args.rounds = 20, 10, 5, 1
+        args.unloaded = 3
         args.scale, args.repeats = "200", 5
     if args.large:
         args.scale = "1000,10000,100000"
@@ -126,7 +130,7 @@ async def _phases(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
                     f" ({run.done} done, {run.failed} failed)",
                     flush=True,
                 )
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = {"unloaded": await _unloaded(ctx, args.unloaded)}
     for kind in kinds:
         sides = {side: _aggregate(*collected[kind][side]) for side in ("bare", "service")}
         bare_rate = sides["bare"]["rate"]
@@ -140,6 +144,22 @@ async def _phases(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
                 )
             ],
         }
+    return out
+
+
+async def _unloaded(ctx: Context, n: int) -> dict[str, Any]:
+    """Each side's lifecycle one case at a time: a step's latency with nothing queued before it,
+    to read beside the same steps under the load of the rounds."""
+    out: dict[str, Any] = {}
+    for side, phase in (("bare", bare_lifecycle), ("service", service_lifecycle)):
+        if n <= 0:
+            break
+        run, _ = await phase(ctx, n, 1)
+        out[side] = {
+            "done": run.done,
+            "steps": {step: summary(values) for step, values in run.latencies.items()},
+        }
+        print(f"unloaded {side:7} {run.done} done, {run.failed} failed", flush=True)
     return out
 
 

@@ -11,10 +11,18 @@ BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 GIB = 1024**3
 STAFF_STEPS = ("acknowledge", "reply", "rating")
 LISTS = ("overdue", "staff_list", "unit_tasks")
+SERVICE_STEPS = ("intake", "dispatch", *STAFF_STEPS)
+# A bare "action": the signal, the activity it starts and the workflow's result.
+BARE_STEPS = ("start", "action")
 
 
 def _ms(seconds: float | None) -> str:
     return "–" if seconds is None else f"{seconds * 1000:.0f} ms"
+
+
+def _steps(steps: dict[str, Any], names: tuple[str, ...]) -> str:
+    shown = [n for n in names if n in steps]
+    return ", ".join(f"{n} {_ms(steps[n]['p50'])} / {_ms(steps[n]['p95'])}" for n in shown) or "–"
 
 
 def _ratio(value: float | None) -> str:
@@ -98,13 +106,17 @@ def markdown(results: dict[str, Any]) -> str:
         f" {hs['search_attribute_upserts']:.0f} search-attribute upserts,"
         f" {hs['timers_started']:.0f} timers started / {hs['timers_cancelled']:.0f} cancelled,"
         f" {hs['updates']:.0f} updates | {_ratio(hs['events'] / hb['events'] if hb['events'] else None)}× the events |",
-        "| each staff action under that load (p50 / p95) | | "
-        + ", ".join(
-            f"{s} {_ms(steps.get(s, {}).get('p50'))} / {_ms(steps.get(s, {}).get('p95'))}"
-            for s in ("intake", "dispatch", *STAFF_STEPS)
-        )
+        f"| each staff action under that load (p50 / p95) | {_steps(bl['steps'], BARE_STEPS)} | "
+        + _steps(steps, SERVICE_STEPS)
         + " | |",
     ]  # fmt: skip
+    unloaded = results.get("unloaded")
+    if unloaded and "service" in unloaded:
+        rows.append(
+            f"| the same, one case at a time ({unloaded['service']['done']} per side, p50 / p95)"
+            f" | {_steps(unloaded['bare']['steps'], BARE_STEPS)}"
+            f" | {_steps(unloaded['service']['steps'], SERVICE_STEPS)} | |"
+        )
     scale_rows = [
         "",
         "| open cases M | intake/s while filling (not yet dispatched when intake ended; dispatch tail) | overdue list | staff list | unit's task list (paged) | worker RSS | API RSS | Temporal RSS |",

@@ -38,6 +38,13 @@ def test_the_short_benchmark_stores_every_figure(tmp_path: Path) -> None:
     assert all(steps[s]["count"] == results["lifecycle"]["service"]["done"] for s in STAFF_STEPS)
     assert all(0 < steps[s]["p50"] <= steps[s]["p95"] for s in STAFF_STEPS)
 
+    bare_steps = results["lifecycle"]["bare"]["steps"]
+    assert bare_steps["action"]["count"] == results["lifecycle"]["bare"]["done"]
+    unloaded = results["unloaded"]
+    assert unloaded["bare"]["done"] == unloaded["service"]["done"] == 3
+    assert all(unloaded["service"]["steps"][s]["count"] == 3 for s in STAFF_STEPS)
+    assert unloaded["bare"]["steps"]["action"]["count"] == 3
+
     bare_cpu = results["lifecycle"]["bare"]["cpu_ms_per_case"]
     service_cpu = results["lifecycle"]["service"]["cpu_ms_per_case"]
     assert bare_cpu["temporal"] > 0 and bare_cpu["bare"] > 0
