@@ -77,8 +77,10 @@ class AgendaTimer:
         agenda = self._agenda()
         if not agenda:  # finished, or nothing to wait for: the next turn disarms if it comes
             return self._kept is True
-        if agenda[0].at != self._armed_for:
-            return self._kept is True  # the next turn re-arms it
+        if agenda[0].at != self._armed_for or self._calendar_changed:
+            # Moved, or about to be re-projected (the turn after a calendar change moves it or
+            # not): the next turn re-arms it, so asking here could cost more than it saves.
+            return self._kept is True
         if self._kept is None:
             self._kept = workflow.patched(KEPT_PATCH)
         return self._kept

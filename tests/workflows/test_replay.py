@@ -78,7 +78,6 @@ def test_histories_are_committed() -> None:
         "v2_path_local_return_redispatch.json",
         # After workflow.patched("agenda-timer-kept") (issue 10): the agenda timer kept while
         # the first due time stays, and left running when the case closes.
-        "v2_path_timer_calendar_change.json",
         "v2_path_timer_cohandling_answered_1.json",
         "v2_path_timer_cohandling_answered_2.json",
         "v2_path_timer_extension.json",
