@@ -121,7 +121,7 @@ class CaseWorkflow:
         self._inquiry_or_none: InquiryInput | None = None
         self._policy_or_none: CasePolicy | None = None
         self._lock = asyncio.Lock()
-        self._timer = AgendaTimer()
+        self._timer = AgendaTimer(lambda: self.s.agenda)
         self._queued_replies: list[ReplySubmission] = []
 
     # ---- the run: set up, then wait for the next ladder step or a change ----
@@ -174,12 +174,12 @@ class CaseWorkflow:
                 await self._take_queued(reply)
 
     async def _next_turn(self) -> None:
-        await self._timer.sleep(self.s.agenda)
+        await self._timer.sleep()
         async with self._lock:
             if self._timer.take_calendar_change():
                 await self._apply(paths.reprojected(self.s))
                 return
-            due = self._timer.due(self.s.agenda)
+            due = self._timer.due()
             if due:
                 await self._fire(due)
 

@@ -26,6 +26,9 @@ from temporalio.converter import PayloadCodec
 
 from tests.conftest import Service
 from tests.workflows import (
+    test_agenda_timer as agenda_timer,
+)
+from tests.workflows import (
     test_no_worker as no_worker,
 )
 from tests.workflows import (
@@ -93,6 +96,14 @@ LOCAL = (
     "on_site",
 )
 SCENARIOS |= {f"local_{name}": SCENARIOS[name] for name in LOCAL}
+# After workflow.patched("agenda-timer-kept") (issue 10): a change that leaves the first due
+# time in place keeps the agenda timer, and a closed case leaves it running. Only the paths that
+# take the patch (a closed loop whose every change moves the due time never asks for it).
+TIMER = ("cohandling_answered", "extension")
+SCENARIOS |= {f"timer_{name}": SCENARIOS[name] for name in TIMER}
+SCENARIOS["timer_kept_to_the_close"] = (
+    agenda_timer.test_a_change_that_leaves_the_due_time_keeps_the_timer_and_a_closed_case_leaves_it
+)
 
 
 NAMES = [n for n in os.environ.get("RECORD", "").split(",") if n] or list(SCENARIOS)
