@@ -210,14 +210,12 @@ async def _record(pool: asyncpg.Pool, inquiry: InquiryInput) -> str:
     """Write the received row (a no-op when it is there); the inquiry's status to answer with."""
 
     async def write(conn: Conn) -> str:
-        async with conn.transaction():
-            await repo.record_received(
-                conn,
-                inquiry=inquiry,
-                workflow_id=case_workflow_id(inquiry.inquiry_id),
-                version=CASE_WORKFLOW_VERSION,
-            )
-            status = await repo.status_of(conn, inquiry_id=uuid.UUID(inquiry.inquiry_id))
+        status = await repo.record_received(
+            conn,
+            inquiry=inquiry,
+            workflow_id=case_workflow_id(inquiry.inquiry_id),
+            version=CASE_WORKFLOW_VERSION,
+        )
         return status or CaseStatus.RECEIVED.value
 
     try:
