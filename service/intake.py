@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 
 import asyncpg
 import structlog
+from temporalio.api.workflowservice.v1 import StartWorkflowExecutionResponse
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
@@ -158,7 +159,7 @@ async def file_inquiry(
         body.answered_on_site,
         ours,
     )
-    memo = ours if idempotency_key is None else await _memo_of(handle)
+    memo = ours if idempotency_key is None or _started_now(handle) else await _memo_of(handle)
     if memo.body_hash != ours.body_hash:
         raise ServiceError(
             409, "idempotency_conflict", "this Idempotency-Key was used with another body"
@@ -190,6 +191,15 @@ async def _start(
     except WorkflowAlreadyStartedError:
         # Closed already: the repeat gets the finished inquiry.
         return temporal.get_workflow_handle_for(CaseWorkflow.run, workflow_id)
+
+
+def _started_now(handle: WorkflowHandle[CaseWorkflow, CaseOutcome]) -> bool:
+    """True when this call started the workflow (so its memo is ours), as Temporal's answer to the
+    start says; the SDK keeps that answer on the handle without a public name for it. Without it
+    (another SDK version, or a handle found after WorkflowAlreadyStartedError) the caller asks
+    Temporal by describing the workflow, as every repeat does."""
+    response = getattr(handle, "_start_workflow_response", None)
+    return isinstance(response, StartWorkflowExecutionResponse) and response.started
 
 
 async def _memo_of(handle: WorkflowHandle[CaseWorkflow, CaseOutcome]) -> _Memo:
