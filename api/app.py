@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import asyncpg
-import structlog
 from fastapi import FastAPI, Request, Response
 from temporalio.client import Client
 
@@ -20,6 +17,7 @@ from api.errors import install_error_handlers
 from api.middleware import EdgeGuard
 from api.pages.web import PAGE_HEADERS, PageRoute, error_page
 from api.ratelimit import TokenBucket
+from api.request_log import RequestLog
 from api.routes import (
     accounts,
     admin,
@@ -43,8 +41,6 @@ from core.settings import Settings, get_settings
 from core.temporal import connect_temporal
 from service.errors import ServiceError
 from service.intake_directory import IntakeDirectory
-
-log = structlog.get_logger(__name__)
 
 
 def create_app(
@@ -100,25 +96,7 @@ def create_app(
     telemetry.install(app, settings)  # /metrics, and traces when OTEL_EXPORTER_OTLP_ENDPOINT
     document_edge_answers(app)
 
-    @app.middleware("http")
-    async def bind_request(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=request_id)
-        started = time.perf_counter()
-        response = await call_next(request)
-        response.headers["X-Request-ID"] = request_id
-        log.info(
-            "request",
-            method=request.method,
-            path=request.url.path,
-            status=response.status_code,
-            ms=round((time.perf_counter() - started) * 1000, 1),
-        )
-        return response
-
+    app.add_middleware(RequestLog)
     # Outermost, so an oversized, slow or NUL-carrying request is refused before anything else.
     app.add_middleware(
         EdgeGuard,

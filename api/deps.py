@@ -24,23 +24,29 @@ from service.principals import Staff as Staff  # re-exported for routes
 
 
 # The app's state is untyped; these casts are where its types are stated (api.app sets them).
-def get_pool(request: Request) -> asyncpg.Pool:
+# Async although they only read: FastAPI runs a plain `def` dependency in its thread pool, a
+# thread hop per dependency and request.
+async def get_pool(request: Request) -> asyncpg.Pool:
     return cast(asyncpg.Pool, request.app.state.pool)
 
 
-def get_temporal(request: Request) -> Client:
+async def get_temporal(request: Request) -> Client:
     return cast(Client, request.app.state.temporal)
 
 
-def get_app_settings(request: Request) -> Settings:
+def settings_of(request: Request) -> Settings:
     return cast(Settings, request.app.state.settings)
 
 
-def get_intake_directory(request: Request) -> IntakeDirectory:
+async def get_app_settings(request: Request) -> Settings:
+    return settings_of(request)
+
+
+async def get_intake_directory(request: Request) -> IntakeDirectory:
     return cast(IntakeDirectory, request.app.state.intake_directory)
 
 
-def get_login_guard(request: Request) -> LoginGuard:
+async def get_login_guard(request: Request) -> LoginGuard:
     return cast(LoginGuard, request.app.state.login_guard)
 
 
@@ -129,7 +135,7 @@ def actor_of(staff: Staff) -> Actor:
     return staff.actor
 
 
-def get_case_service(pool: Pool, temporal: Temporal, settings: AppSettings) -> CaseService:
+async def get_case_service(pool: Pool, temporal: Temporal, settings: AppSettings) -> CaseService:
     return CaseService(
         temporal,
         pool,

@@ -45,7 +45,7 @@ class TokenBucket:
         self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < refill}
 
 
-def public_limiter(request: Request) -> TokenBucket:
+async def public_limiter(request: Request) -> TokenBucket:
     return cast(TokenBucket, request.app.state.public_limiter)
 
 

@@ -24,8 +24,18 @@ async def init_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
+async def keep_session(conn: asyncpg.Connection) -> None:
+    """What a connection needs on its way back to the pool beyond what asyncpg always does (roll
+    back a transaction left open, drop listeners): nothing. asyncpg's default also sends
+    `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL;`, one more round trip on
+    every release, for session state this code never leaves on a pooled connection: no SET or
+    set_config outside a transaction (SET LOCAL ends with it), no LISTEN, no cursor outside a
+    transaction, no session advisory lock (the migrations take theirs on a connection of their
+    own). Whoever adds such state to a pooled connection must undo it before releasing it."""
+
+
 async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
     """A pool whose connections read and write jsonb as Python objects."""
     return await asyncpg.create_pool(
-        dsn, min_size=min_size, max_size=max_size, init=init_connection
+        dsn, min_size=min_size, max_size=max_size, init=init_connection, reset=keep_session
     )

@@ -16,16 +16,35 @@ from domain.case import OPEN_STATUSES, CaseStatus
 from domain.models import InquiryInput
 from repository import Conn
 
+# 受理 in one statement (one round trip, atomic without a transaction of its own): the row, its
+# workflow version and the `received` event, each once; and the status the inquiry has. The event
+# may name the row its sibling inserts: the foreign key is checked at the statement's end. When
+# the row was there already, the status comes from the statement's snapshot (NULL only when a
+# concurrent insert of the same inquiry committed meanwhile).
+_RECORD_RECEIVED = """
+WITH inserted AS (
+    INSERT INTO inquiries (id, tracking_code, workflow_id, channel, category, content,
+        citizen_name, citizen_phone, citizen_email, address, district, external_ref,
+        submitted_by, status, received_at, priority, lat, long, workflow_version)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+    ON CONFLICT (id) DO UPDATE SET workflow_version = EXCLUDED.workflow_version
+        WHERE inquiries.workflow_version <> EXCLUDED.workflow_version
+    RETURNING status
+), event AS (
+    INSERT INTO inquiry_events (inquiry_id, event_key, kind, actor, occurred_at, detail)
+    VALUES ($1, 'received', 'received', $13, $15, $20)
+    ON CONFLICT (inquiry_id, event_key) DO NOTHING
+)
+SELECT coalesce((SELECT status FROM inserted), (SELECT status FROM inquiries WHERE id = $1))
+"""
 
-async def insert_inquiry(conn: Conn, *, inquiry: InquiryInput, workflow_id: str) -> None:
-    await conn.execute(
-        """
-        INSERT INTO inquiries (id, tracking_code, workflow_id, channel, category, content,
-            citizen_name, citizen_phone, citizen_email, address, district, external_ref,
-            submitted_by, status, received_at, priority, lat, long)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
-        ON CONFLICT (id) DO NOTHING
-        """,
+
+async def record_received(
+    conn: Conn, *, inquiry: InquiryInput, workflow_id: str, version: int
+) -> str | None:
+    """受理: the inquiry row and its first timeline event, once; the inquiry's status now."""
+    status = await conn.fetchval(
+        _RECORD_RECEIVED,
         UUID(inquiry.inquiry_id),
         inquiry.tracking_code,
         workflow_id,
@@ -44,28 +63,10 @@ async def insert_inquiry(conn: Conn, *, inquiry: InquiryInput, workflow_id: str)
         inquiry.priority,
         inquiry.lat,
         inquiry.long,
-    )
-
-
-async def record_received(
-    conn: Conn, *, inquiry: InquiryInput, workflow_id: str, version: int
-) -> None:
-    """受理: the inquiry row and its first timeline event, once (the caller's transaction)."""
-    await insert_inquiry(conn, inquiry=inquiry, workflow_id=workflow_id)
-    await conn.execute(
-        "UPDATE inquiries SET workflow_version = $2 WHERE id = $1",
-        UUID(inquiry.inquiry_id),
         version,
+        {"channel": inquiry.channel, "category": inquiry.category},
     )
-    await add_event(
-        conn,
-        inquiry_id=inquiry.inquiry_id,
-        event_key="received",
-        kind="received",
-        actor=inquiry.submitted_by,
-        occurred_at=inquiry.received_at,
-        detail={"channel": inquiry.channel, "category": inquiry.category},
-    )
+    return None if status is None else str(status)
 
 
 async def add_event(

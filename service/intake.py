@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 
 import asyncpg
 import structlog
+from temporalio.api.workflowservice.v1 import StartWorkflowExecutionResponse
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
@@ -158,7 +159,7 @@ async def file_inquiry(
         body.answered_on_site,
         ours,
     )
-    memo = ours if idempotency_key is None else await _memo_of(handle)
+    memo = ours if idempotency_key is None or _started_now(handle) else await _memo_of(handle)
     if memo.body_hash != ours.body_hash:
         raise ServiceError(
             409, "idempotency_conflict", "this Idempotency-Key was used with another body"
@@ -192,6 +193,15 @@ async def _start(
         return temporal.get_workflow_handle_for(CaseWorkflow.run, workflow_id)
 
 
+def _started_now(handle: WorkflowHandle[CaseWorkflow, CaseOutcome]) -> bool:
+    """True when this call started the workflow (so its memo is ours), as Temporal's answer to the
+    start says; the SDK keeps that answer on the handle without a public name for it. Without it
+    (another SDK version, or a handle found after WorkflowAlreadyStartedError) the caller asks
+    Temporal by describing the workflow, as every repeat does."""
+    response = getattr(handle, "_start_workflow_response", None)
+    return isinstance(response, StartWorkflowExecutionResponse) and response.started
+
+
 async def _memo_of(handle: WorkflowHandle[CaseWorkflow, CaseOutcome]) -> _Memo:
     """The memo of the workflow as first started (Temporal answers this without a worker)."""
     memo = await (await handle.describe()).memo()
@@ -210,14 +220,12 @@ async def _record(pool: asyncpg.Pool, inquiry: InquiryInput) -> str:
     """Write the received row (a no-op when it is there); the inquiry's status to answer with."""
 
     async def write(conn: Conn) -> str:
-        async with conn.transaction():
-            await repo.record_received(
-                conn,
-                inquiry=inquiry,
-                workflow_id=case_workflow_id(inquiry.inquiry_id),
-                version=CASE_WORKFLOW_VERSION,
-            )
-            status = await repo.status_of(conn, inquiry_id=uuid.UUID(inquiry.inquiry_id))
+        status = await repo.record_received(
+            conn,
+            inquiry=inquiry,
+            workflow_id=case_workflow_id(inquiry.inquiry_id),
+            version=CASE_WORKFLOW_VERSION,
+        )
         return status or CaseStatus.RECEIVED.value
 
     try:

@@ -22,7 +22,7 @@ from fastapi.security import OAuth2PasswordBearer
 from pydantic import BaseModel, Field
 from temporalio.api.common.v1 import Payload
 
-from api.deps import AppSettings, Pool, Staff, Temporal, get_app_settings, staff_from_token
+from api.deps import AppSettings, Pool, Staff, Temporal, settings_of, staff_from_token
 from api.errors import ApiError, error_body, error_responses
 from api.pages.session import SESSION_COOKIE
 from core.codec import CodecError
@@ -37,7 +37,7 @@ def _allow_origin(request: Request, response: Response) -> None:
     """CORS for the Temporal UI's origins; any other origin gets no grant (the browser blocks)."""
     origin = request.headers.get("origin")
     response.headers["Vary"] = "Origin"
-    if origin and origin.rstrip("/") in get_app_settings(request).ui_origins:
+    if origin and origin.rstrip("/") in settings_of(request).ui_origins:
         response.headers["Access-Control-Allow-Origin"] = origin
         response.headers["Access-Control-Allow-Credentials"] = "true"
 

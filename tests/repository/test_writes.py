@@ -63,6 +63,34 @@ async def test_recording_a_received_inquiry_twice_keeps_one_row_and_one_event(
     assert_same_items([r["kind"] for r in kinds], ["received"], "timeline")
 
 
+async def test_recording_received_answers_the_status_the_inquiry_has_and_moves_its_version(
+    pool: asyncpg.Pool,
+) -> None:
+    inquiry = an_inquiry()
+    inquiry_id = uuid.UUID(inquiry.inquiry_id)
+    workflow_id = case_workflow_id(inquiry.inquiry_id)
+    async with pool.acquire() as conn:
+        first = await repo.record_received(
+            conn, inquiry=inquiry, workflow_id=workflow_id, version=2
+        )
+        await conn.execute("UPDATE inquiries SET status = 'dispatched' WHERE id = $1", inquiry_id)
+        again = await repo.record_received(
+            conn, inquiry=inquiry, workflow_id=workflow_id, version=2
+        )
+        moved = await repo.record_received(
+            conn, inquiry=inquiry, workflow_id=workflow_id, version=3
+        )
+        row = await conn.fetchrow(
+            "SELECT status, workflow_version FROM inquiries WHERE id = $1", inquiry_id
+        )
+        events = await conn.fetchval(
+            "SELECT count(*) FROM inquiry_events WHERE inquiry_id = $1", inquiry_id
+        )
+    assert (first, again, moved) == ("received", "dispatched", "dispatched")
+    assert_fields(row, "the inquiry recorded three times", status="dispatched", workflow_version=3)
+    assert events == 1, f"expected one received event, found {events}"
+
+
 async def test_events_notices_and_steps_are_written_once_per_key(pool: asyncpg.Pool) -> None:
     inquiry = an_inquiry()
     async with pool.acquire() as conn:

@@ -1,0 +1,37 @@
+"""Intake reads from Temporal's answer to the start whether it started the workflow, so the first
+request with an Idempotency-Key is not followed by a describe; a repeat is still described."""
+
+from __future__ import annotations
+
+import uuid
+
+from temporalio.testing import WorkflowEnvironment
+
+from domain.models import Citizen, InquiryInput
+from service.intake import _Memo, _start, _started_now
+from tests.repository.test_writes import AT
+
+
+async def test_only_the_call_that_started_the_workflow_counts_as_started(
+    temporal_env: WorkflowEnvironment,
+) -> None:
+    inquiry = InquiryInput(
+        inquiry_id=str(uuid.uuid4()),
+        tracking_code=f"WQ{uuid.uuid4().hex[:10].upper()}",
+        channel="web",
+        category="outage",
+        content="中山路口爆管",
+        citizen=Citizen(name="张三", phone="+8613812345678"),
+        submitted_by="key:web-form",
+        received_at=AT,
+    )
+    memo = _Memo(inquiry.tracking_code, "hash", AT)
+    queue = f"no-worker-{uuid.uuid4().hex}"  # nothing runs the workflow
+    first = await _start(temporal_env.client, queue, inquiry, None, memo)
+    again = await _start(temporal_env.client, queue, inquiry, None, memo)
+    try:
+        assert _started_now(first), "the first start did not count as started"
+        assert not _started_now(again), "a repeat counted as started"
+        assert again.id == first.id
+    finally:
+        await first.terminate("test over")
