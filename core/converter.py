@@ -6,6 +6,10 @@ annotation string again, for every payload and every nested dataclass (9 % of th
 in the first profile, docs/benchmarks.md). `CachedDataclasses` does what the SDK's dataclass
 branch of `value_to_type` does, field for field and error for error, but keeps the evaluated
 hints per class; every other type still goes the SDK's way, so payloads decode as before.
+Encoding, the SDK's JSON encoder turns a dataclass into a dict with `dataclasses.asdict`, which
+deep-copies every nested value first; `ShallowDataclassEncoder` hands the encoder one level at a
+time instead, and the encoder comes back for the nested dataclasses: the same JSON, byte for
+byte.
 
 The cache is weak: the sandbox defines a workflow module's own dataclasses (CaseInput) anew for
 every run, and those classes must be free to go with their run.
@@ -19,6 +23,7 @@ import weakref
 from typing import Any
 
 from temporalio.converter import (
+    AdvancedJSONEncoder,
     CompositePayloadConverter,
     DefaultPayloadConverter,
     JSONPlainPayloadConverter,
@@ -72,13 +77,25 @@ class CachedDataclasses(JSONTypeConverter):
 _CONVERTERS = (CachedDataclasses(),)
 
 
+class ShallowDataclassEncoder(AdvancedJSONEncoder):
+    """The SDK's JSON encoder, a dataclass's fields taken one level at a time."""
+
+    def default(self, o: Any) -> Any:
+        if dataclasses.is_dataclass(o) and not isinstance(o, type):
+            return {f.name: getattr(o, f.name) for f in dataclasses.fields(o)}
+        return super().default(o)
+
+
 class PayloadConverter(CompositePayloadConverter):
-    """The SDK's default payload converters, with JSON decoding through CachedDataclasses."""
+    """The SDK's default payload converters, with JSON through ShallowDataclassEncoder and
+    CachedDataclasses."""
 
     def __init__(self) -> None:
         super().__init__(
             *(
-                JSONPlainPayloadConverter(custom_type_converters=_CONVERTERS)
+                JSONPlainPayloadConverter(
+                    encoder=ShallowDataclassEncoder, custom_type_converters=_CONVERTERS
+                )
                 if isinstance(converter, JSONPlainPayloadConverter)
                 else converter
                 for converter in DefaultPayloadConverter.default_encoding_payload_converters

@@ -78,3 +78,8 @@ def test_a_payload_that_does_not_fit_is_refused_as_the_sdk_refuses_it() -> None:
     for converter in (SDK, CACHED):
         with pytest.raises(TypeError, match="inner"):
             converter.from_payloads([missing], [Outer])
+
+
+def test_nested_dataclasses_encode_to_the_sdk_bytes() -> None:
+    value = [Outer(Inner(1), ["a"]), {"k": Inner(2), "s": {3}}, (Inner(3), None), CaseState()]
+    assert CACHED.to_payloads([value]) == SDK.to_payloads([value])
