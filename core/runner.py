@@ -3,7 +3,7 @@
 Around every workflow activation the SDK encodes and decodes payloads outside the workflow, and
 for each payload sequence (an activity's arguments, a marker's result, an update's answer) it
 asks the workflow instance which serialization context and external-storage target apply. The
-sandboxed instance answers by executing a snippet inside the sandbox each time: 14 % of the
+sandboxed instance answers by executing a snippet inside the sandbox each time: 10–14 % of the
 worker's CPU in a profile of the benchmark's lifecycle phase (notes/wcpu.md). The answer only
 matters to a codec or converter that takes a context (WithSerializationContext) and to external
 storage; the service's codec and converters take none and it stores no payload externally, so
