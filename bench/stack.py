@@ -5,6 +5,7 @@ baseline's worker as a third process, so that each one's CPU can be read apart."
 from __future__ import annotations
 
 import asyncio
+import compileall
 import contextlib
 import json
 import os
@@ -183,6 +184,11 @@ async def start(admin_dsn: str | None) -> Stack:
         bare_queue=f"bench-bare-{uuid.uuid4().hex[:8]}",
         embedded_pg=embedded,
     )
+    # The sandbox imports a workflow's modules anew for every new run; the installed service has
+    # their bytecode (pip compiles on install), a checkout under PYTHONDONTWRITEBYTECODE has not
+    # and would compile them for every run. Both workers get it, as an install would have it.
+    for package in ("workflows", "bench"):
+        await asyncio.to_thread(compileall.compile_dir, ROOT / package, quiet=2)
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),  # this tree's code, not an installed copy

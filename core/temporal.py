@@ -10,6 +10,7 @@ from temporalio.client import Client
 from temporalio.service import TLSConfig
 
 from core.codec import EncryptionCodec, install_key, parse_keys
+from core.converter import PayloadConverter
 from core.settings import Settings
 from core.telemetry import temporal_interceptors, worker_runtime
 
@@ -24,9 +25,11 @@ def payload_codec(settings: Settings) -> EncryptionCodec:
 
 def data_converter(codec: EncryptionCodec) -> temporalio.converter.DataConverter:
     """Payloads through the codec; failure messages and stack traces too, since an error can
-    quote the data it failed on (they travel as an encoded attribute of the failure)."""
+    quote the data it failed on (they travel as an encoded attribute of the failure). JSON
+    decodes to dataclasses with their type hints read once per class (core/converter.py)."""
     return dataclasses.replace(
         temporalio.converter.default(),
+        payload_converter_class=PayloadConverter,
         payload_codec=codec,
         failure_converter_class=temporalio.converter.DefaultFailureConverterWithEncodedAttributes,
     )

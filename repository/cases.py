@@ -6,6 +6,7 @@ Every statement is idempotent under activity retries: events by (inquiry, event_
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -79,31 +80,32 @@ async def save_clocks(
     clocks: dict[str, tuple[dict[str, Any], datetime | None, bool]],
     projected_at: datetime,
 ) -> None:
-    """Upsert each target's ledger and due time; earlier cycles become inactive."""
+    """Upsert each target's ledger and due time; earlier cycles become inactive. One statement
+    (one round trip) for all the targets of a plan."""
+    targets = list(clocks)
     await conn.execute(
-        "UPDATE sla_clocks SET active = false WHERE inquiry_id = $1 AND cycle < $2",
+        """
+        WITH retired AS (
+            UPDATE sla_clocks SET active = false WHERE inquiry_id = $1 AND cycle < $2
+        )
+        INSERT INTO sla_clocks (inquiry_id, target, cycle, ledger, due_at, provisional,
+                                active, projected_at)
+        SELECT $1, c.target, $2, c.ledger::jsonb, c.due_at, c.provisional, true, $3
+        FROM unnest($4::text[], $5::text[], $6::timestamptz[], $7::boolean[])
+            AS c(target, ledger, due_at, provisional)
+        ON CONFLICT (inquiry_id, target, cycle) DO UPDATE
+        SET ledger = EXCLUDED.ledger, due_at = EXCLUDED.due_at,
+            provisional = EXCLUDED.provisional, active = true,
+            projected_at = EXCLUDED.projected_at
+        """,
         UUID(inquiry_id),
         cycle,
+        projected_at,
+        targets,
+        [json.dumps(clocks[t][0]) for t in targets],
+        [clocks[t][1] for t in targets],
+        [clocks[t][2] for t in targets],
     )
-    for target, (ledger, due_at, provisional) in clocks.items():
-        await conn.execute(
-            """
-            INSERT INTO sla_clocks (inquiry_id, target, cycle, ledger, due_at, provisional,
-                                    active, projected_at)
-            VALUES ($1, $2, $3, $4, $5, $6, true, $7)
-            ON CONFLICT (inquiry_id, target, cycle) DO UPDATE
-            SET ledger = EXCLUDED.ledger, due_at = EXCLUDED.due_at,
-                provisional = EXCLUDED.provisional, active = true,
-                projected_at = EXCLUDED.projected_at
-            """,
-            UUID(inquiry_id),
-            target,
-            cycle,
-            ledger,
-            due_at,
-            provisional,
-            projected_at,
-        )
 
 
 async def set_due_times(

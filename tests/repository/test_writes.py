@@ -230,3 +230,30 @@ async def test_a_new_cycle_retires_the_earlier_clocks(pool: asyncpg.Pool) -> Non
     assert_same_items(
         [(c["cycle"], c["active"]) for c in clocks], [(1, False), (2, True)], "clock cycles"
     )
+
+
+async def test_every_target_of_a_plan_is_stored_and_stored_again(pool: asyncpg.Pool) -> None:
+    inquiry = an_inquiry()
+    ledger = {"target": "reply", "unit": "natural_hours", "budget": 36.0,
+              "started_at": AT.isoformat(), "segments": []}  # fmt: skip
+    async with pool.acquire() as conn:
+        await received(conn, inquiry)
+        for due in (AT, AT + timedelta(hours=2)):
+            await case_repo.save_clocks(
+                conn,
+                inquiry_id=inquiry.inquiry_id,
+                cycle=1,
+                clocks={
+                    "acknowledge": ({**ledger, "target": "acknowledge"}, None, True),
+                    "reply": (ledger, due, False),
+                },
+                projected_at=due,
+            )
+        clocks = await case_repo.clocks(conn, inquiry_id=uuid.UUID(inquiry.inquiry_id))
+    # ordered by cycle, then target
+    assert [
+        (c["target"], c["ledger"], c["due_at"], c["provisional"], c["active"]) for c in clocks
+    ] == [
+        ("acknowledge", {**ledger, "target": "acknowledge"}, None, True, True),
+        ("reply", ledger, AT + timedelta(hours=2), False, True),
+    ]

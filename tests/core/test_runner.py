@@ -1,0 +1,51 @@
+"""The worker skips the sandbox's per-payload context questions only when nothing would read
+the answer (core/runner.py); the encrypted histories of tests/workflows/test_codec.py are run on
+that worker."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+from temporalio.api.common.v1 import Payload
+from temporalio.converter import PayloadCodec, SerializationContext, WithSerializationContext
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
+
+from core.codec import EncryptionCodec, KeyRing
+from core.runner import ContextFreeSandboxRunner, takes_no_context
+from core.temporal import data_converter
+from tests.conftest import Service
+
+
+class ContextualCodec(PayloadCodec, WithSerializationContext):
+    """A codec that would encode differently per workflow or activity."""
+
+    def with_context(self, context: SerializationContext) -> ContextualCodec:
+        return self
+
+    async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        return list(payloads)
+
+    async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        return list(payloads)
+
+
+def codec() -> EncryptionCodec:
+    return EncryptionCodec(KeyRing(keys={"k": b"0" * 32}, current="k"))
+
+
+def test_the_service_converter_takes_no_context() -> None:
+    assert takes_no_context(data_converter(codec()))
+
+
+def test_a_codec_that_takes_a_context_keeps_the_sandbox_answering() -> None:
+    contextual = dataclasses.replace(data_converter(codec()), payload_codec=ContextualCodec())
+    assert not takes_no_context(contextual)
+
+
+def test_the_service_worker_runs_its_workflows_in_the_sandbox_without_context(
+    service: Service,
+) -> None:
+    runner = service.worker.config()["workflow_runner"]
+    assert isinstance(runner, ContextFreeSandboxRunner)
+    assert isinstance(runner._sandboxed, SandboxedWorkflowRunner)
