@@ -17,6 +17,7 @@ import tempfile
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -102,8 +103,9 @@ class Stack:
             key = await add_intake_key(conn, name=f"bench-{uuid.uuid4().hex[:8]}", channel="web")
         return {"X-API-Key": key}
 
-    async def category(self, code: str, reply_within_hours: float) -> str:
-        """A category of natural hours, routed by no rule (so to the open-affairs office)."""
+    async def category(self, code: str, reply_within_hours: float, **policy: Any) -> str:
+        """A category of natural hours (unless `policy` sets its clock and other policy
+        columns), routed by no rule (so to the open-affairs office)."""
         async with self.pool.acquire() as conn:
             await insert_row(
                 conn,
@@ -114,6 +116,7 @@ class Stack:
                     "clock": "natural_hours",
                     "reply_within": reply_within_hours,
                     "level2_grace": 24,
+                    **policy,
                 },
                 if_missing=True,
             )
