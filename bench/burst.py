@@ -27,7 +27,7 @@ from datetime import time as clock_time
 from typing import Any
 from uuid import UUID
 
-from temporalio.api.enums.v1 import EventType
+from temporalio.api.enums.v1 import EventType, TimeoutType
 
 from bench.load import Run, Timed, run_many, summary
 from bench.phases import (
@@ -197,25 +197,34 @@ async def probe_dispatch(ctx: Context, stop: asyncio.Event) -> Run:
     return run
 
 
-async def task_failures(ctx: Context, workflow_ids: list[str]) -> dict[str, int]:
-    """Workflow tasks timed out or failed in these histories (every run of each case)."""
+async def task_failures(ctx: Context, workflow_ids: list[str]) -> dict[str, Any]:
+    """Workflow tasks timed out (by kind: start-to-close, or schedule-to-start on the worker's
+    sticky queue) or failed in these histories, and the workflow tasks they hold in all."""
     counts: Counter[str] = Counter()
+    timeouts: Counter[str] = Counter()
     gate = asyncio.Semaphore(20)
-    kinds = {
-        EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT: "workflow_task_timeouts",
-        EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED: "workflow_task_failures",
-    }
 
     async def one(workflow_id: str) -> None:
         async with gate:
             handle = ctx.stack.client.get_workflow_handle(workflow_id)
             async for event in handle.fetch_history_events():
-                if event.event_type in kinds:
-                    counts[kinds[event.event_type]] += 1
+                if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
+                    kind = event.workflow_task_timed_out_event_attributes.timeout_type
+                    timeouts[TimeoutType.Name(kind)] += 1
+                elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED:
+                    counts["workflow_task_failures"] += 1
+                elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+                    counts["workflow_tasks"] += 1
             counts["histories"] += 1
 
     await asyncio.gather(*(one(w) for w in workflow_ids))
-    return {name: counts[name] for name in ("histories", *kinds.values())}
+    return {
+        "histories": counts["histories"],
+        "workflow_tasks": counts["workflow_tasks"],
+        "workflow_task_timeouts": sum(timeouts.values()),
+        "workflow_task_timeouts_by_kind": dict(timeouts),
+        "workflow_task_failures": counts["workflow_task_failures"],
+    }
 
 
 def lateness(watch: Watch, kind: str) -> dict[str, Any]:

@@ -88,6 +88,11 @@ def _seconds(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f} s"
 
 
+def _kinds(counts: dict[str, int]) -> str:
+    shown = ", ".join(f"{n} {k.removeprefix('TIMEOUT_TYPE_').lower()}" for k, n in counts.items())
+    return f"(timed out: {shown})" if shown else ""
+
+
 def burst_rows(burst: dict[str, Any]) -> list[str]:
     """The burst of breaches as one table."""
     fired, seen = burst["lateness"]["fired"], burst["lateness"]["seen"]
@@ -107,7 +112,8 @@ def burst_rows(burst: dict[str, Any]) -> list[str]:
         f" | {_seconds(seen['p50'])} / {_seconds(seen['p95'])} / {_seconds(seen['max'])};"
         f" {burst['lateness']['seen_over_60s']:,} later than 60 s |",
         f"| workflow tasks timed out / failed (in {burst['histories']:,} histories)"
-        f" | {burst['workflow_task_timeouts']} / {burst['workflow_task_failures']} |",
+        f" | {burst['workflow_task_timeouts']} / {burst['workflow_task_failures']}"
+        f" {_kinds(burst.get('workflow_task_timeouts_by_kind', {}))} |",
         f"| new inquiries during the burst: time to dispatch p50 / p95 / max ({new['count']})"
         f" | {_seconds(new['p50'])} / {_seconds(new['p95'])} / {_seconds(new['max'])} |",
         f"| CPU from 10 s before the breach until the last step fired ({_seconds(burst['all_fired_after_seconds'])} after it)"
