@@ -50,6 +50,9 @@ def _parser() -> argparse.ArgumentParser:
         "--burst", type=int, default=5000, help="cases breaching at one instant (0: skip)"
     )
     parser.add_argument(
+        "--workers", type=int, default=1, help="worker processes of the service (deploy: 2)"
+    )
+    parser.add_argument(
         "--burst-lead",
         type=float,
         help="seconds from filing the burst to the office's opening (default: from its size)",
@@ -172,7 +175,7 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
     started = time.perf_counter()
     commit = _commit()  # the code that runs: read before, not after a long run
     sizes = [int(m) for m in args.scale.split(",") if m.strip()]
-    running = await stack.start(args.database_url)
+    running = await stack.start(args.database_url, workers=args.workers)
     try:
         async with httpx.AsyncClient(base_url=running.api_url, timeout=120) as http:
             ctx = Context(

@@ -75,7 +75,10 @@ class Stack:
         return procs.with_descendants(pid)
 
     def pids(self, name: str) -> list[int]:
-        return self.temporal_pids() if name == "temporal" else [self.children[name].pid]
+        if name == "temporal":
+            return self.temporal_pids()
+        # "worker" is every worker process (`--workers`): worker, worker-2, …
+        return [c.pid for n, c in self.children.items() if n == name or n.startswith(f"{name}-")]
 
     async def postgres_pids(self) -> list[int]:
         async with self.pool.acquire() as conn:
@@ -150,8 +153,9 @@ async def _ready(stack: Stack, within: float = 60.0) -> None:
             await asyncio.sleep(0.3)
 
 
-async def start(admin_dsn: str | None) -> Stack:
-    """Everything the benchmark measures, on free ports, in a temporary folder."""
+async def start(admin_dsn: str | None, workers: int = 1) -> Stack:
+    """Everything the benchmark measures, on free ports, in a temporary folder, with `workers`
+    worker processes on the service's task queue (as WORKER_REPLICAS runs them in deploy/)."""
     home = Path(tempfile.mkdtemp(prefix="bench-"))
     temporal = TemporalDevServer(var_dir=home / "var", port=free_port(), ui_port=free_port())
     await temporal.start()
@@ -202,7 +206,11 @@ async def start(admin_dsn: str | None) -> Stack:
     }
     cli = ["-c", "from infra.cli import main; main()"]
     stack.children["api"] = _spawn(home, "api", [*cli, "api"], env)
-    stack.children["worker"] = _spawn(home, "worker", [*cli, "worker"], env)
+    for i in range(1, workers + 1):
+        name = "worker" if i == 1 else f"worker-{i}"
+        # Each its own metrics port: two processes cannot bind one.
+        metrics = {"WORKER_METRICS_ADDRESS": f"127.0.0.1:{free_port()}"}
+        stack.children[name] = _spawn(home, name, [*cli, "worker"], {**env, **metrics})
     bare = ["-m", "bench.bare", temporal.address, stack.bare_queue]
     stack.children["bare"] = _spawn(home, "bare", bare, env)
     await _ready(stack)
