@@ -39,6 +39,7 @@ from bench.phases import (
     settle,
     until_dispatched,
 )
+from bench.scale import memory
 from domain.calendar import CHINA_TZ
 from domain.ids import case_workflow_id
 from repository import benchmarks as probes
@@ -57,6 +58,9 @@ WORKER_SETTINGS = (
     "WORKER_MAX_CONCURRENT_ACTIVITIES",
     "WORKER_WORKFLOW_TASK_POLLERS",
     "WORKER_ACTIVITY_TASK_POLLERS",
+    "WORKER_STICKY_SCHEDULE_TO_START_SECONDS",
+    "WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES",
+    "DATABASE_POOL_SIZE",
 )
 
 
@@ -278,6 +282,7 @@ async def run_burst(
     all_fired = datetime.now(UTC)
     stop.set()
     cpu = cpu_delta(before, await cpu_snapshot(ctx.stack))
+    rss = memory(ctx)
     probed = await probe
     await settle(ctx.stack, within=300)
     await watch.poll()
@@ -310,5 +315,6 @@ async def run_burst(
             "dispatch": summary(probed.latencies.get("dispatch", [])),
         },
         "cpu_seconds": cpu,
+        "rss_bytes": rss,
         "worker_settings": {name: os.environ.get(name) for name in WORKER_SETTINGS},
     }
