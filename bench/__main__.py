@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from bench import report, scale, stack
+from bench import burst, report, scale, stack
 from bench.load import Run, summary
 from bench.phases import (
     GROUPS,
@@ -50,6 +50,17 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--scale", default="1000,10000", help="open-case counts M, ascending")
     parser.add_argument("--repeats", type=int, default=11, help="timings per list and M")
     parser.add_argument(
+        "--burst", type=int, default=5000, help="cases breaching at one instant (0: skip)"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=1, help="worker processes of the service (deploy: 2)"
+    )
+    parser.add_argument(
+        "--burst-lead",
+        type=float,
+        help="seconds from filing the burst to the office's opening (default: from its size)",
+    )
+    parser.add_argument(
         "--database-url",
         default=os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL"),
         help="a PostgreSQL server to create the benchmark's database on (default: pgserver)",
@@ -68,7 +79,8 @@ def _sizes(args: argparse.Namespace) -> None:
     if args.short:
         args.intake, args.lifecycle, args.concurrency, args.rounds = 20, 10, 5, 1
         args.unloaded = 3
-        args.scale, args.repeats = "200", 5
+        args.scale, args.repeats, args.burst = "200", 5, 50
+        args.burst_lead = 10.0 if args.burst_lead is None else args.burst_lead
     if args.large:
         args.scale = "1000,10000,100000"
     if args.docs is None and not args.short:
@@ -163,11 +175,27 @@ async def _unloaded(ctx: Context, n: int) -> dict[str, Any]:
     return out
 
 
+async def _scale(ctx: Context, args: argparse.Namespace, sizes: list[int]) -> list[dict[str, Any]]:
+    await scale.prepare(ctx)
+    staff = {
+        "supervisor": await ctx.stack.token("supervisor"),
+        "handler": await ctx.stack.token("handler", scale.UNIT),
+    }
+    steps = []
+    for m in sizes:
+        step = await scale.at_scale(
+            ctx, m, staff, concurrency=args.concurrency, repeats=args.repeats
+        )
+        steps.append(step)
+        print(f"scale M={m}: {json.dumps(step['lists_idle'])}", flush=True)
+    return steps
+
+
 async def _run(args: argparse.Namespace) -> dict[str, Any]:
     started = time.perf_counter()
     commit = _commit()  # the code that runs: read before, not after a long run
-    sizes = [int(m) for m in args.scale.split(",")]
-    running = await stack.start(args.database_url)
+    sizes = [int(m) for m in args.scale.split(",") if m.strip()]
+    running = await stack.start(args.database_url, workers=args.workers)
     try:
         async with httpx.AsyncClient(base_url=running.api_url, timeout=120) as http:
             ctx = Context(
@@ -177,23 +205,20 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
                 handler=await running.token("handler", LIFECYCLE_UNIT),
             )
             print(f"stack ready in {time.perf_counter() - started:.0f} s", flush=True)
-            results = await _phases(ctx, args)
-            results["history"] = {
-                "bare": await history_of(ctx, ctx.closed_bare[-5:]),
-                "service": await history_of(ctx, ctx.closed_service[-5:]),
-            }
-            await scale.prepare(ctx)
-            staff = {
-                "supervisor": await running.token("supervisor"),
-                "handler": await running.token("handler", scale.UNIT),
-            }
-            results["scale"] = []
-            for m in sizes:
-                step = await scale.at_scale(
-                    ctx, m, staff, concurrency=args.concurrency, repeats=args.repeats
+            results: dict[str, Any] = {}
+            if args.rounds:
+                results.update(await _phases(ctx, args))
+                results["history"] = {
+                    "bare": await history_of(ctx, ctx.closed_bare[-5:]),
+                    "service": await history_of(ctx, ctx.closed_service[-5:]),
+                }
+            if sizes:
+                results["scale"] = await _scale(ctx, args, sizes)
+            if args.burst:
+                results["burst"] = await burst.run_burst(
+                    ctx, args.burst, args.concurrency, args.burst_lead
                 )
-                results["scale"].append(step)
-                print(f"scale M={m}: {json.dumps(step['lists_idle'])}", flush=True)
+                print(f"burst: {json.dumps(results['burst'], default=str)}", flush=True)
     finally:
         await stack.stop(running)
     results["meta"] = {

@@ -152,8 +152,12 @@ async def read_levers(ctx: Context, repeats: int) -> dict[str, dict[str, float]]
 
 
 def memory(ctx: Context) -> dict[str, int]:
-    """Resident memory (bytes) of the worker, the API and the Temporal server."""
-    rss = {name: procs.rss_bytes(ctx.stack.children[name].pid) for name in ("worker", "api")}
+    """Resident memory (bytes) of the worker (all its processes), the API and the Temporal
+    server."""
+    rss = {
+        name: sum(procs.rss_bytes(pid) for pid in ctx.stack.pids(name))
+        for name in ("worker", "api")
+    }
     rss["temporal"] = sum(procs.rss_bytes(pid) for pid in ctx.stack.temporal_pids())
     return rss
 

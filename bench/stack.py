@@ -18,6 +18,7 @@ import tempfile
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -75,7 +76,10 @@ class Stack:
         return procs.with_descendants(pid)
 
     def pids(self, name: str) -> list[int]:
-        return self.temporal_pids() if name == "temporal" else [self.children[name].pid]
+        if name == "temporal":
+            return self.temporal_pids()
+        # "worker" is every worker process (`--workers`): worker, worker-2, …
+        return [c.pid for n, c in self.children.items() if n == name or n.startswith(f"{name}-")]
 
     async def postgres_pids(self) -> list[int]:
         async with self.pool.acquire() as conn:
@@ -103,8 +107,9 @@ class Stack:
             key = await add_intake_key(conn, name=f"bench-{uuid.uuid4().hex[:8]}", channel="web")
         return {"X-API-Key": key}
 
-    async def category(self, code: str, reply_within_hours: float) -> str:
-        """A category of natural hours, routed by no rule (so to the open-affairs office)."""
+    async def category(self, code: str, reply_within_hours: float, **policy: Any) -> str:
+        """A category of natural hours (unless `policy` sets its clock and other policy
+        columns), routed by no rule (so to the open-affairs office)."""
         async with self.pool.acquire() as conn:
             await insert_row(
                 conn,
@@ -115,6 +120,7 @@ class Stack:
                     "clock": "natural_hours",
                     "reply_within": reply_within_hours,
                     "level2_grace": 24,
+                    **policy,
                 },
                 if_missing=True,
             )
@@ -148,8 +154,9 @@ async def _ready(stack: Stack, within: float = 60.0) -> None:
             await asyncio.sleep(0.3)
 
 
-async def start(admin_dsn: str | None) -> Stack:
-    """Everything the benchmark measures, on free ports, in a temporary folder."""
+async def start(admin_dsn: str | None, workers: int = 1) -> Stack:
+    """Everything the benchmark measures, on free ports, in a temporary folder, with `workers`
+    worker processes on the service's task queue (as WORKER_REPLICAS runs them in deploy/)."""
     home = Path(tempfile.mkdtemp(prefix="bench-"))
     temporal = TemporalDevServer(var_dir=home / "var", port=free_port(), ui_port=free_port())
     await temporal.start()
@@ -205,7 +212,11 @@ async def start(admin_dsn: str | None) -> Stack:
     }
     cli = ["-c", "from infra.cli import main; main()"]
     stack.children["api"] = _spawn(home, "api", [*cli, "api"], env)
-    stack.children["worker"] = _spawn(home, "worker", [*cli, "worker"], env)
+    for i in range(1, workers + 1):
+        name = "worker" if i == 1 else f"worker-{i}"
+        # Each its own metrics port: two processes cannot bind one.
+        metrics = {"WORKER_METRICS_ADDRESS": f"127.0.0.1:{free_port()}"}
+        stack.children[name] = _spawn(home, name, [*cli, "worker"], {**env, **metrics})
     bare = ["-m", "bench.bare", temporal.address, stack.bare_queue]
     stack.children["bare"] = _spawn(home, "bare", bare, env)
     await _ready(stack)

@@ -75,6 +75,10 @@ class Settings(BaseSettings):
     worker_max_concurrent_activities: int | None = None
     worker_workflow_task_pollers: int = 5
     worker_activity_task_pollers: int = 5
+    # How long a workflow task waits on this worker's sticky queue before the server times it
+    # out (WorkflowTaskTimedOut, schedule-to-start) and hands it to any worker: the SDK's 10 s.
+    worker_sticky_schedule_to_start_seconds: float = Field(default=10.0, gt=0)
+    worker_max_concurrent_local_activities: int | None = None
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: str = "INFO"
     # Hostile input: a body larger than this is refused (413) before it is read past the limit,

@@ -5,7 +5,11 @@ Nothing in the service calls these; they live here because SQL lives only in rep
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
 from uuid import UUID
+
+import asyncpg
 
 from repository import Conn
 
@@ -115,3 +119,33 @@ async def staff_page_before(conn: Conn, *, limit: int) -> int:
         _OPEN,
     )
     return len(rows)
+
+
+# ---- the burst of breaches (bench/burst.py) ----
+
+
+async def due_at_count(conn: Conn, *, ids: list[UUID], due: datetime) -> dict[str, Any]:
+    """How many of these cases must be signed for (签收) by `due` (to the second), and the last
+    dispatch among them."""
+    row = await conn.fetchrow(
+        "SELECT count(*) FILTER (WHERE abs(extract(epoch FROM ack_due_at - $2)) < 1) AS at_due,"
+        " max(dispatched_at) AS last_dispatched FROM inquiries WHERE id = ANY($1::uuid[])",
+        ids,
+        due,
+    )
+    if row is None:  # an aggregate always answers one row
+        raise RuntimeError("no answer to an aggregate")
+    return {"at_due": int(row["at_due"]), "last_dispatched": row["last_dispatched"]}
+
+
+async def step_events(conn: Conn, *, ids: list[UUID], after_id: int = 0) -> list[asyncpg.Record]:
+    """The ladder-step rows of these cases' timelines with an id above `after_id`: when the
+    workflow fired each step (`occurred_at`) and when it was due (`scheduled_for`)."""
+    return await conn.fetch(
+        "SELECT id, inquiry_id, kind, occurred_at, (detail->>'scheduled_for')::timestamptz"
+        " AS scheduled_for FROM inquiry_events"
+        " WHERE id > $2 AND inquiry_id = ANY($1::uuid[]) AND kind LIKE 'step\\_%'"
+        " ORDER BY id",
+        ids,
+        after_id,
+    )
