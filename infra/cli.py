@@ -16,7 +16,6 @@ from pathlib import Path
 
 import structlog
 import uvicorn
-import uvloop
 from temporalio.client import Client
 from temporalio.service import RPCError
 
@@ -77,7 +76,6 @@ async def _serve(settings: Settings, *, client: Client, with_api: bool, with_wor
             host=settings.api_host,
             port=settings.api_port,
             log_config=None,
-            http="httptools",  # the C parser (uvicorn's default when installed), not h11
             access_log=False,
             server_header=False,
             proxy_headers=True,
@@ -311,9 +309,7 @@ def main(argv: list[str] | None = None) -> None:
     use_install_secret(settings)
     configure_logging(log_format=settings.log_format, level=settings.log_level)
     try:
-        # uvloop: the event loop in C, as `uvicorn.run` would pick; the API and the worker
-        # spend a good share of their CPU in the loop's own Python (issue 10, docs/benchmarks.md).
-        uvloop.run(_dispatch(args, settings))
+        asyncio.run(_dispatch(args, settings))
     except (accounts.AccountError, accounts.NoSuchAccount) as refused:
         raise SystemExit(f"refused: {refused}") from None
     if argv is None:
