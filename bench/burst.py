@@ -35,6 +35,7 @@ from bench.phases import (
     Context,
     cpu_delta,
     cpu_snapshot,
+    file_inquiry,
     inquiry_body,
     settle,
     until_dispatched,
@@ -119,13 +120,7 @@ async def file(ctx: Context, n: int, concurrency: int) -> tuple[Run, list[str]]:
     filed: list[str] = []
 
     async def one(i: int, run: Run) -> None:
-        async with Timed(run, "intake"):
-            answer = await ctx.http.post(
-                "/api/v1/inquiries", json=inquiry_body(CATEGORY, i), headers=ctx.key
-            )
-        if answer.status_code != 201:
-            raise RuntimeError(f"intake answered {answer.status_code}: {answer.text[:200]}")
-        filed.append(answer.json()["id"])
+        filed.append((await file_inquiry(ctx, run, CATEGORY, i))["id"])
 
     return await run_many(n, concurrency, one), filed
 

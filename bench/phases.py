@@ -107,6 +107,18 @@ async def until_all_dispatched(stack: Stack, ids: list[str], within: float) -> N
         await asyncio.sleep(0.5)
 
 
+async def file_inquiry(ctx: Context, run: Run, category: str, i: int) -> dict[str, Any]:
+    """POST one inquiry as an intake form does, timed as the step "intake"; the 201 answer."""
+    async with Timed(run, "intake"):
+        answer = await ctx.http.post(
+            "/api/v1/inquiries", json=inquiry_body(category, i), headers=ctx.key
+        )
+    if answer.status_code != 201:
+        raise RuntimeError(f"intake answered {answer.status_code}: {answer.text[:200]}")
+    filed: dict[str, Any] = answer.json()
+    return filed
+
+
 # ---- the sub-phases ----
 
 
@@ -138,13 +150,7 @@ async def service_intake(ctx: Context, n: int, concurrency: int) -> tuple[Run, d
     filed: list[str] = []
 
     async def one(i: int, run: Run) -> None:
-        async with Timed(run, "intake"):
-            answer = await ctx.http.post(
-                "/api/v1/inquiries", json=inquiry_body(LIFECYCLE_CATEGORY, i), headers=ctx.key
-            )
-        if answer.status_code != 201:
-            raise RuntimeError(f"intake answered {answer.status_code}: {answer.text[:200]}")
-        filed.append(answer.json()["id"])
+        filed.append((await file_inquiry(ctx, run, LIFECYCLE_CATEGORY, i))["id"])
 
     async def drain(run: Run) -> None:
         await until_all_dispatched(ctx.stack, filed, within=300)
@@ -185,13 +191,8 @@ async def service_lifecycle(ctx: Context, n: int, concurrency: int) -> tuple[Run
     """受理 → 派单 → 签收 → 答复 → 回访 rating → 办结, each step over HTTP as staff would."""
 
     async def one(i: int, run: Run) -> None:
-        async with Timed(run, "intake"):
-            answer = await ctx.http.post(
-                "/api/v1/inquiries", json=inquiry_body(LIFECYCLE_CATEGORY, i), headers=ctx.key
-            )
-        if answer.status_code != 201:
-            raise RuntimeError(f"intake answered {answer.status_code}: {answer.text[:200]}")
-        inquiry_id, code = answer.json()["id"], answer.json()["tracking_code"]
+        answer = await file_inquiry(ctx, run, LIFECYCLE_CATEGORY, i)
+        inquiry_id, code = answer["id"], answer["tracking_code"]
         async with Timed(run, "dispatch"):
             await until_dispatched(ctx.stack, inquiry_id)
         path = f"/api/v1/inquiries/{inquiry_id}"

@@ -10,8 +10,8 @@ from typing import Any
 from uuid import UUID
 
 from bench import procs
-from bench.load import Run, Timed, run_many, summary
-from bench.phases import Context, inquiry_body, settle, until_all_dispatched
+from bench.load import Run, run_many, summary
+from bench.phases import Context, file_inquiry, settle, until_all_dispatched
 from repository import benchmarks as probes
 from repository import inquiries as reads
 from repository.directory import insert_row
@@ -44,14 +44,7 @@ async def fill(ctx: Context, m: int, concurrency: int) -> dict[str, Any]:
     missing = max(0, m - await open_count(ctx))
 
     async def one(i: int, run: Run) -> None:
-        category = OPEN if i % 10 == 0 else LATE
-        async with Timed(run, "intake"):
-            answer = await ctx.http.post(
-                "/api/v1/inquiries", json=inquiry_body(category, i), headers=ctx.key
-            )
-        if answer.status_code != 201:
-            raise RuntimeError(f"intake answered {answer.status_code}: {answer.text[:200]}")
-        filed.append(answer.json()["id"])
+        filed.append((await file_inquiry(ctx, run, OPEN if i % 10 == 0 else LATE, i))["id"])
 
     run = await run_many(missing, concurrency, one)
     async with ctx.stack.pool.acquire() as conn:
