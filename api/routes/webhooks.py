@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import Pool, Staff, require_role
 from api.errors import ApiError, error_responses
+from api.paging import RowId
 from domain.models import Role
 from repository import webhooks as repo
 
@@ -98,7 +99,7 @@ async def create_webhook(body: WebhookIn, pool: Pool, _: Admin) -> WebhookOut:
 
 
 @router.get("/{webhook_id}", responses=NOT_FOUND)
-async def get_webhook(webhook_id: int, pool: Pool, _: Admin) -> WebhookOut:
+async def get_webhook(webhook_id: RowId, pool: Pool, _: Admin) -> WebhookOut:
     async with pool.acquire() as conn:
         row = await repo.get(conn, webhook_id=webhook_id)
     if row is None:
@@ -107,7 +108,7 @@ async def get_webhook(webhook_id: int, pool: Pool, _: Admin) -> WebhookOut:
 
 
 @router.patch("/{webhook_id}", responses={**NOT_FOUND, **error_responses(422)})
-async def change_webhook(webhook_id: int, body: WebhookPatch, pool: Pool, _: Admin) -> WebhookOut:
+async def change_webhook(webhook_id: RowId, body: WebhookPatch, pool: Pool, _: Admin) -> WebhookOut:
     async with pool.acquire() as conn:
         row = await repo.update(
             conn, webhook_id=webhook_id, fields=body.model_dump(exclude_none=True)
@@ -118,7 +119,7 @@ async def change_webhook(webhook_id: int, body: WebhookPatch, pool: Pool, _: Adm
 
 
 @router.delete("/{webhook_id}", responses=NOT_FOUND)
-async def delete_webhook(webhook_id: int, pool: Pool, _: Admin) -> WebhookOut:
+async def delete_webhook(webhook_id: RowId, pool: Pool, _: Admin) -> WebhookOut:
     """The webhook goes, with its deliveries (pending ones are not sent)."""
     async with pool.acquire() as conn, conn.transaction():
         row = await repo.get(conn, webhook_id=webhook_id)
@@ -129,7 +130,7 @@ async def delete_webhook(webhook_id: int, pool: Pool, _: Admin) -> WebhookOut:
 
 @router.get("/{webhook_id}/deliveries", responses=NOT_FOUND)
 async def list_deliveries(
-    webhook_id: int, pool: Pool, _: Admin, limit: Annotated[int, Query(ge=1, le=500)] = 50
+    webhook_id: RowId, pool: Pool, _: Admin, limit: Annotated[int, Query(ge=1, le=500)] = 50
 ) -> list[DeliveryOut]:
     """The latest deliveries, newest first, with attempts, provider answer and last error."""
     async with pool.acquire() as conn:
