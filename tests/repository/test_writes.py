@@ -15,6 +15,9 @@ from repository import inquiries as repo
 from tests.assertions import assert_fields, assert_once_each, assert_same_items
 
 AT = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+# A reply clock of 36 natural hours from AT, as a plan stores it.
+REPLY_LEDGER = {"target": "reply", "unit": "natural_hours", "budget": 36.0,
+                "started_at": AT.isoformat(), "segments": []}  # fmt: skip
 
 
 def an_inquiry() -> InquiryInput:
@@ -155,8 +158,7 @@ async def test_escalation_level_only_rises(pool: asyncpg.Pool) -> None:
 async def test_state_tasks_and_clocks_replayed_leave_the_same_rows(pool: asyncpg.Pool) -> None:
     inquiry = an_inquiry()
     id_ = uuid.UUID(inquiry.inquiry_id)
-    ledger = {"target": "reply", "unit": "natural_hours", "budget": 36.0,
-              "started_at": AT.isoformat(), "segments": []}  # fmt: skip
+    ledger = REPLY_LEDGER
     async with pool.acquire() as conn:
         await received(conn, inquiry)
         for _ in range(2):
@@ -214,8 +216,7 @@ async def test_state_tasks_and_clocks_replayed_leave_the_same_rows(pool: asyncpg
 
 async def test_a_new_cycle_retires_the_earlier_clocks(pool: asyncpg.Pool) -> None:
     inquiry = an_inquiry()
-    ledger = {"target": "reply", "unit": "natural_hours", "budget": 36.0,
-              "started_at": AT.isoformat(), "segments": []}  # fmt: skip
+    ledger = REPLY_LEDGER
     async with pool.acquire() as conn:
         await received(conn, inquiry)
         for cycle in (1, 2):
@@ -234,8 +235,7 @@ async def test_a_new_cycle_retires_the_earlier_clocks(pool: asyncpg.Pool) -> Non
 
 async def test_every_target_of_a_plan_is_stored_and_stored_again(pool: asyncpg.Pool) -> None:
     inquiry = an_inquiry()
-    ledger = {"target": "reply", "unit": "natural_hours", "budget": 36.0,
-              "started_at": AT.isoformat(), "segments": []}  # fmt: skip
+    ledger = REPLY_LEDGER
     async with pool.acquire() as conn:
         await received(conn, inquiry)
         for due in (AT, AT + timedelta(hours=2)):

@@ -7,24 +7,14 @@ import uuid
 
 from temporalio.testing import WorkflowEnvironment
 
-from domain.models import Citizen, InquiryInput
 from service.intake import _Memo, _start, _started_now
-from tests.repository.test_writes import AT
+from tests.repository.test_writes import AT, an_inquiry
 
 
 async def test_only_the_call_that_started_the_workflow_counts_as_started(
     temporal_env: WorkflowEnvironment,
 ) -> None:
-    inquiry = InquiryInput(
-        inquiry_id=str(uuid.uuid4()),
-        tracking_code=f"WQ{uuid.uuid4().hex[:10].upper()}",
-        channel="web",
-        category="outage",
-        content="中山路口爆管",
-        citizen=Citizen(name="张三", phone="+8613812345678"),
-        submitted_by="key:web-form",
-        received_at=AT,
-    )
+    inquiry = an_inquiry()
     memo = _Memo(inquiry.tracking_code, "hash", AT)
     queue = f"no-worker-{uuid.uuid4().hex}"  # nothing runs the workflow
     first = await _start(temporal_env.client, queue, inquiry, None, memo)
