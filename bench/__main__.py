@@ -187,7 +187,8 @@ async def _scale(ctx: Context, args: argparse.Namespace, sizes: list[int]) -> li
             ctx, m, staff, concurrency=args.concurrency, repeats=args.repeats
         )
         steps.append(step)
-        print(f"scale M={m}: {json.dumps(step['lists_idle'])}", flush=True)
+        # The whole step, so that a long run (--large) that is stopped keeps what it measured.
+        print(f"scale M={m}: {json.dumps(step)}", flush=True)
     return steps
 
 
