@@ -13,7 +13,6 @@ import httpx
 import structlog
 from temporalio.client import Client
 from temporalio.worker import PollerBehaviorSimpleMaximum, Worker
-from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from activities.cases import CaseActivities
 from activities.context import LogContextInterceptor
@@ -23,7 +22,7 @@ from activities.notify import Outbox
 from activities.scheduled import ScheduledActivities
 from activities.transports import Transports
 from activities.transports.configure import policy_from_settings, transports_from_settings
-from core.runner import ContextFreeSandboxRunner, takes_no_context
+from core.runner import ContextFreeSandboxRunner, shared_workflow_modules, takes_no_context
 from core.settings import Settings, get_settings
 from workflows.case import CaseWorkflow
 from workflows.cohandling import CoHandlingWorkflow
@@ -106,12 +105,13 @@ def build_worker(
         http=http,
         task_queue=task_queue,
         workflows=list(WORKFLOWS),
-        # The workflows run in the SDK's sandbox either way; without a context to ask for, the
-        # worker does not enter the sandbox to ask for it per payload (core/runner.py).
+        # The workflows run in the SDK's sandbox either way, their own modules loaded once per
+        # process; without a context to ask for, the worker does not enter the sandbox to ask
+        # for it per payload (core/runner.py).
         workflow_runner=(
             ContextFreeSandboxRunner()
             if takes_no_context(client.data_converter)
-            else SandboxedWorkflowRunner()
+            else shared_workflow_modules()
         ),
         activities=[
             cases.record_case,

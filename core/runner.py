@@ -7,8 +7,20 @@ sandboxed instance answers by executing a snippet inside the sandbox each time: 
 worker's CPU in a profile of the benchmark's lifecycle phase (notes/wcpu.md). The answer only
 matters to a codec or converter that takes a context (WithSerializationContext) and to external
 storage; the service's codec and converters take none and it stores no payload externally, so
-`ContextFreeSandboxRunner` answers "no context" without entering the sandbox. The workflow code
-itself still runs in the SDK's sandbox, with all of its restrictions.
+`ContextFreeSandboxRunner` answers "no context" without entering the sandbox.
+
+The sandbox also re-executes a workflow's module, and every module it imports that is not passed
+through, for each new run and for each run that leaves the worker's cache and is replayed: about
+10 ms of the worker per case (the `@workflow.defn` checks of 21 handlers, the classes, the
+importer's wrapping), against 0.3 ms when the `workflows` package is passed through
+(docs/levers/sandbox.md). The worker passes it through (`shared_workflow_modules`). What that
+gives up, and what stands in for it:
+- Isolation of module state between runs: the workflows' modules hold constants only, and
+  tests/core/test_runner.py fails on a module-level value a run could change.
+- The sandbox's check of the workflow modules' own calls (`datetime.now()` in workflows/case.py
+  would no longer raise): the builtins stay restricted in every run, and the replay tests run
+  every committed history in the SDK's default, fully isolated sandbox, where such a call fails.
+  The domain package was already passed through, kept pure by its own rules.
 """
 
 from __future__ import annotations
@@ -25,7 +37,23 @@ from temporalio.converter import (
     WithSerializationContext,
 )
 from temporalio.worker import WorkflowInstance, WorkflowInstanceDetails, WorkflowRunner
-from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+
+WORKFLOW_PACKAGE = "workflows"
+# The workflows import the domain inside `imports_passed_through()` already. Named here too, so
+# that the sandbox's `sys.modules` finds a domain module imported outside it: decoding a payload
+# resolves its dataclass's type hints through the module the class was defined in.
+DOMAIN_PACKAGE = "domain"
+
+
+def shared_workflow_modules() -> SandboxedWorkflowRunner:
+    """The SDK's sandbox with the service's own workflow modules passed through: loaded once
+    per worker process, not once per run."""
+    return SandboxedWorkflowRunner(
+        restrictions=SandboxRestrictions.default.with_passthrough_modules(
+            WORKFLOW_PACKAGE, DOMAIN_PACKAGE
+        )
+    )
 
 
 def takes_no_context(converter: temporalio.converter.DataConverter) -> bool:
@@ -44,7 +72,7 @@ class ContextFreeSandboxRunner(WorkflowRunner):
     """The SDK's sandboxed runner; its instances answer the context questions from outside."""
 
     def __init__(self, sandboxed: SandboxedWorkflowRunner | None = None) -> None:
-        self._sandboxed = sandboxed or SandboxedWorkflowRunner()
+        self._sandboxed = sandboxed or shared_workflow_modules()
 
     def prepare_workflow(self, defn: temporalio.workflow._Definition) -> None:
         self._sandboxed.prepare_workflow(defn)

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from types import MappingProxyType
 
 from domain.calendar import Deadline, add_natural, add_working_days
 
@@ -36,7 +37,9 @@ class EscalationStep(StrEnum):
     LEVEL2 = "level2"  # 通报 to supervisors after the policy's grace
 
 
-ESCALATION_LEVEL = {EscalationStep.REMINDER: 0, EscalationStep.LEVEL1: 1, EscalationStep.LEVEL2: 2}
+ESCALATION_LEVEL = MappingProxyType(
+    {EscalationStep.REMINDER: 0, EscalationStep.LEVEL1: 1, EscalationStep.LEVEL2: 2}
+)
 
 
 # ---- the reply clock (was domain/sla.py) ----

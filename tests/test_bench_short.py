@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from bench import sandbox
+
 ROOT = Path(__file__).resolve().parents[1]
 STAFF_STEPS = ("intake", "dispatch", "acknowledge", "reply", "rating")
 
@@ -75,3 +77,15 @@ def test_the_short_benchmark_stores_every_figure(tmp_path: Path) -> None:
     assert burst["histories"] == burst["cases"]
     assert burst["workflow_task_timeouts"] >= 0 and burst["workflow_task_failures"] >= 0
     assert results["targets"][-1]["value"] is not None
+
+
+async def test_the_sandbox_benchmark_measures_both_runners() -> None:
+    """bench/sandbox.py: a new CaseWorkflow instance in the SDK's default sandbox and in the
+    worker's (the workflows package passed through); the figures of docs/levers/sandbox.md."""
+    measured = await sandbox.measure(instances=3, rounds=2)
+    per_instance = measured["cpu_ms_per_instance"]
+    assert set(per_instance) == {"isolated", "shared_workflow_modules"}
+    assert all(len(values) == 2 for values in measured["rounds"].values())
+    assert all(ms > 0 for ms in per_instance.values())
+    ratio = per_instance["isolated"] / per_instance["shared_workflow_modules"]
+    assert measured["isolated_per_shared"] == pytest.approx(ratio)

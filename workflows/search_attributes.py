@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Any
 
 from temporalio import workflow
@@ -18,7 +19,9 @@ OVERDUE = SearchAttributeKey.for_bool("Overdue")
 
 ALL = (INQUIRY_STATUS, RESPONSIBLE_UNIT, REPLY_DUE_AT, ESCALATION_LEVEL, OVERDUE)
 
-_CLI_TYPES = {"KEYWORD": "Keyword", "DATETIME": "Datetime", "INT": "Int", "BOOL": "Bool"}
+_CLI_TYPES = MappingProxyType(
+    {"KEYWORD": "Keyword", "DATETIME": "Datetime", "INT": "Int", "BOOL": "Bool"}
+)
 
 
 def dev_server_flags() -> list[str]:

@@ -1,17 +1,24 @@
 """The worker skips the sandbox's per-payload context questions only when nothing would read
 the answer (core/runner.py); the encrypted histories of tests/workflows/test_codec.py are run on
-that worker."""
+that worker. It loads the workflows' own modules once per process, and they hold no state."""
 
 from __future__ import annotations
+import __future__
 
 import dataclasses
+import importlib
 import inspect
+import pkgutil
+import types
+import typing
 from collections.abc import Sequence
+from datetime import timedelta, tzinfo
 
 from temporalio.api.common.v1 import Payload
+from temporalio.common import RetryPolicy, SearchAttributeKey
 from temporalio.converter import PayloadCodec, SerializationContext, WithSerializationContext
 from temporalio.worker import WorkflowInstance, WorkflowRunner
-from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from core import runner
 from core.codec import EncryptionCodec, KeyRing
@@ -70,3 +77,74 @@ def test_the_wrappers_forward_every_method_the_sdk_defines() -> None:
         assert defined, f"{base.__name__} defines no method: the check would prove nothing"
         missing = sorted(name for name in defined if name not in vars(wrapper))
         assert not missing, f"{wrapper.__name__} does not forward {missing}"
+
+
+# Values a run cannot change: the workflows' modules are shared by every run of a worker process.
+_CONSTANT_KINDS: tuple[type, ...] = (
+    types.ModuleType,
+    type,
+    types.FunctionType,
+    types.BuiltinFunctionType,
+    typing.TypeVar,
+    typing.ParamSpec,
+    __future__._Feature,
+    str,
+    bytes,
+    int,
+    float,
+    type(None),
+    timedelta,
+    tzinfo,
+    SearchAttributeKey,
+    types.MappingProxyType,
+    # The SDK reads a retry policy into each command it sends; nothing writes to it.
+    RetryPolicy,
+)
+
+
+def _constant(value: object) -> bool:
+    if isinstance(value, (tuple, frozenset)):
+        return all(_constant(item) for item in value)
+    if isinstance(value, types.MappingProxyType):
+        return all(_constant(k) and _constant(v) for k, v in value.items())
+    return isinstance(value, _CONSTANT_KINDS) or _is_typing_form(value)
+
+
+def _is_typing_form(value: object) -> bool:
+    return type(value).__module__ == "typing"  # Any, Callable[...] and the like
+
+
+def _workflow_modules() -> list[types.ModuleType]:
+    package = importlib.import_module(runner.WORKFLOW_PACKAGE)
+    names = [info.name for info in pkgutil.iter_modules(package.__path__)]
+    return [importlib.import_module(f"{runner.WORKFLOW_PACKAGE}.{name}") for name in names]
+
+
+def test_the_worker_loads_the_workflow_modules_once_per_process(service: Service) -> None:
+    sandboxed = service.worker.config()["workflow_runner"]._sandboxed
+    restrictions = sandboxed.restrictions
+    assert restrictions.passthrough_modules >= {runner.WORKFLOW_PACKAGE}
+    assert not restrictions.passthrough_all_modules  # every other module as the SDK decides
+    # The builtins and module members the SDK forbids stay forbidden in every run.
+    assert restrictions.invalid_module_members == SandboxRestrictions.default.invalid_module_members
+
+
+def test_the_shared_workflow_modules_hold_no_state_a_run_could_change() -> None:
+    """A module-level list, dict, set or object would be shared by every case the worker runs;
+    state belongs on the workflow instance."""
+    modules = _workflow_modules()
+    assert len(modules) >= 5, "the check found too few workflow modules to prove anything"
+    changeable = [
+        f"{module.__name__}.{name}: {type(value).__name__}"
+        for module in modules
+        for name, value in vars(module).items()
+        if not name.startswith("__") and not _constant(value)
+    ]
+    assert not changeable, f"module state shared between runs: {changeable}"
+
+
+def test_the_check_of_module_state_tells_a_list_from_a_constant() -> None:
+    assert not _constant([])
+    assert not _constant({"a": 1})
+    assert not _constant(("a", []))
+    assert _constant(("a", timedelta(seconds=1), SearchAttributeKey.for_bool("Overdue")))

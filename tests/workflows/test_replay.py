@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
+from core.runner import WORKFLOW_PACKAGE
 from worker import WORKFLOWS
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
@@ -91,3 +93,17 @@ async def test_history_replays(path: Path) -> None:
     replayer = Replayer(workflows=list(WORKFLOWS))
     result = await replayer.replay_workflow(history)
     assert result.replay_failure is None
+
+
+def test_the_replays_keep_the_sdks_isolated_sandbox() -> None:
+    """The worker loads the workflows' modules once per process (core/runner.py), where a
+    restricted call in them, `datetime.now()`, would not raise. The replays keep the SDK's default
+    sandbox, which re-imports those modules for each run and fails such a call on every path a
+    committed history takes."""
+    runner = Replayer(workflows=list(WORKFLOWS)).config()["workflow_runner"]
+    assert type(runner) is SandboxedWorkflowRunner
+    assert not runner.restrictions.passthrough_all_modules
+    assert not any(
+        name == WORKFLOW_PACKAGE or name.startswith(f"{WORKFLOW_PACKAGE}.")
+        for name in runner.restrictions.passthrough_modules
+    )
