@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -196,6 +197,11 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
     started = time.perf_counter()
     commit = _commit()  # the code that runs: read before, not after a long run
     sizes = [int(m) for m in args.scale.split(",") if m.strip()]
+    # SIGTERM (kill, a CI timeout) cancels the run like Ctrl-C, so the stack below is stopped
+    # and its database dropped; Python's default would exit on the spot and leave both behind.
+    main_task = asyncio.current_task()
+    assert main_task is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
     running = await stack.start(args.database_url, workers=args.workers)
     try:
         async with httpx.AsyncClient(base_url=running.api_url, timeout=120) as http:
@@ -205,7 +211,11 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
                 key=await running.intake_key(),
                 handler=await running.token("handler", LIFECYCLE_UNIT),
             )
-            print(f"stack ready in {time.perf_counter() - started:.0f} s", flush=True)
+            print(
+                f"stack ready in {time.perf_counter() - started:.0f} s "
+                f"(home {running.home}, database {running.database})",
+                flush=True,
+            )
             results: dict[str, Any] = {}
             if args.rounds:
                 results.update(await _phases(ctx, args))

@@ -6,12 +6,15 @@ history longer than the bare one's); no time or rate is compared with a threshol
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from bench import sandbox
@@ -89,3 +92,52 @@ async def test_the_sandbox_benchmark_measures_both_runners() -> None:
     assert all(ms > 0 for ms in per_instance.values())
     ratio = per_instance["isolated"] / per_instance["shared_workflow_modules"]
     assert measured["isolated_per_shared"] == pytest.approx(ratio)
+
+
+@pytest.mark.timeout(240)
+def test_a_terminated_benchmark_stops_its_stack_and_drops_its_database(tmp_path: Path) -> None:
+    """`kill` (or a CI timeout) must not leave a Temporal server, workers, an API and a database
+    behind, as Python's default handling of SIGTERM did."""
+    output = tmp_path / "short.json"
+    args = [sys.executable, "-m", "bench", "--short", "--output", str(output)]
+    admin_dsn = os.environ.get("TEST_DATABASE_URL")
+    if admin_dsn:
+        args += ["--database-url", admin_dsn]
+    bench = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert bench.stdout is not None
+    ready = next((line for line in bench.stdout if line.startswith("stack ready")), "")
+    assert ready, f"the benchmark ended before its stack was ready (exit {bench.wait()})"
+    home = Path(ready.split("(home ", 1)[1].split(",", 1)[0])
+    database = ready.split("database ", 1)[1].rstrip(")\n")
+    # Temporal has the home in its arguments, the API, workers and bare worker in their VAR_DIR.
+    started = _processes_of(home)
+    assert len(started) >= 4, f"the stack's processes were not found: {started}"
+
+    bench.send_signal(signal.SIGTERM)
+    bench.communicate(timeout=120)
+
+    assert not _processes_of(home)
+    assert not home.exists()
+    assert not output.exists()  # stopped, not finished
+    if admin_dsn:
+        assert database not in asyncio.run(_databases(admin_dsn))
+
+
+def _processes_of(home: Path) -> list[int]:
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            seen = (proc / "cmdline").read_bytes() + (proc / "environ").read_bytes()
+        except OSError:
+            continue
+        if str(home).encode() in seen:
+            found.append(int(proc.name))
+    return found
+
+
+async def _databases(dsn: str) -> set[str]:
+    conn = await asyncpg.connect(dsn)
+    try:
+        return {row["datname"] for row in await conn.fetch("SELECT datname FROM pg_database")}
+    finally:
+        await conn.close()
