@@ -26,9 +26,11 @@ from domain.transition import (
     CaseRoute,
     CoHandlingRecord,
     DueRequest,
+    FiredAndPlanned,
     FiredSteps,
     PlanRequest,
     PolicyRequest,
+    ProjectedTransition,
     Transition,
 )
 from repository import Conn, directory
@@ -146,36 +148,48 @@ class CaseActivities:
     @classified
     async def plan(self, request: PlanRequest) -> Plan:
         """Project every clock with the current calendar; store ledgers and due times."""
-        state = request.state
         async with self._pool.acquire() as conn, conn.transaction():
-            calendar = await self._calendar(conn, request.policy)
-            plan = plan_case(state, request.policy, calendar, request.now)
-            d = plan.deadlines
-            stored = {
-                "acknowledge": (state.ack, d.ack_due),
-                "reply": (state.reply, d.reply_due),
-                "follow_up": (state.follow_up, d.follow_up_due),
-            }
-            await repo.save_clocks(
-                conn,
-                inquiry_id=request.inquiry_id,
-                cycle=state.cycle,
-                clocks={
-                    target: (ledger_to_json(ledger), due, d.provisional)
-                    for target, (ledger, due) in stored.items()
-                    if ledger is not None
-                },
-                projected_at=request.now,
-            )
-            await repo.set_due_times(
-                conn,
-                inquiry_id=request.inquiry_id,
-                ack_due=d.ack_due,
-                reply_due=d.reply_due,
-                follow_up_due=d.follow_up_due,
-                provisional=d.provisional,
-                paused=state.status == "paused",
-            )
+            return await self._project(conn, request)
+
+    @activity.defn
+    @classified
+    async def record(self, transition: Transition) -> None:
+        """One transition: the timeline event, the read model, tasks, notices and webhook
+        deliveries, atomically."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            await self._record(conn, transition)
+        self._outbox.wake()
+
+    @activity.defn
+    @classified
+    async def record_projected(self, request: ProjectedTransition) -> Plan:
+        """`plan`, then `record` with the clock it gave, in one transaction (issue 10)."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            plan = await self._project(conn, request.plan)
+            await self._record(conn, request.transition.projected(plan.deadlines))
+        self._outbox.wake()
+        return plan
+
+    @activity.defn
+    @classified
+    async def fire_steps(self, fired: FiredSteps) -> None:
+        """Record ladder steps once each; all steps due together go out as one notice per
+        audience, so a re-projection that makes several due at once causes no storm."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            await self._fire(conn, fired)
+        self._outbox.wake()
+        log.warning("ladder_steps", steps=[i.key for i in fired.steps], level=fired.level)
+
+    @activity.defn
+    @classified
+    async def fire_and_plan(self, request: FiredAndPlanned) -> Plan:
+        """`fire_steps`, then `plan`, in one transaction (issue 10)."""
+        fired = request.fired
+        async with self._pool.acquire() as conn, conn.transaction():
+            await self._fire(conn, fired)
+            plan = await self._project(conn, request.plan)
+        self._outbox.wake()
+        log.warning("ladder_steps", steps=[i.key for i in fired.steps], level=fired.level)
         return plan
 
     @activity.defn
@@ -185,109 +199,117 @@ class CaseActivities:
             extra = await calendar_repo.overrides(conn)
         return WorkCalendar(extra=extra).add(request.unit, request.start, request.amount).due_at
 
-    @activity.defn
-    @classified
-    async def record(self, transition: Transition) -> None:
-        """One transition: the timeline event, the read model, tasks, notices and webhook
-        deliveries, atomically."""
-        t = transition
-        async with self._pool.acquire() as conn:
-            async with conn.transaction():
-                await inquiry_repo.add_event(
-                    conn,
-                    inquiry_id=t.inquiry_id,
-                    event_key=f"{t.seq}:{t.kind}",
-                    kind=t.kind,
-                    actor=t.actor,
-                    occurred_at=t.at,
-                    detail={
-                        **t.detail,
-                        "status": t.status,
-                        "unit": t.unit_code,
-                        "reason": t.reason,
-                        "clock": t.clock,
-                        # The facts the transition set (on_time, rating, handling seconds…), so
-                        # reports recompute any past period from the events alone.
-                        "columns": _columns_detail(t.columns),
-                    },
-                )
-                await repo.set_state(
-                    conn,
-                    inquiry_id=t.inquiry_id,
-                    status=t.status,
-                    unit_code=t.unit_code,
-                    columns=t.columns,
-                )
-                if t.task is not None:
-                    await repo.change_tasks(
-                        conn, inquiry_id=t.inquiry_id, seq=t.seq, at=t.at, change=t.task
-                    )
-                for i, notice in enumerate(t.notices):
-                    await self._outbox.queue(
-                        conn, inquiry_id=t.inquiry_id, key=f"{t.seq}:{i}", notice=notice, at=t.at
-                    )
-                await self._outbox.publish(
-                    conn,
-                    inquiry_id=t.inquiry_id,
-                    event_key=f"{t.seq}:{t.kind}",
-                    kind=t.kind,
-                    at=t.at,
-                )
-        self._outbox.wake()
+    async def _project(self, conn: Conn, request: PlanRequest) -> Plan:
+        state = request.state
+        calendar = await self._calendar(conn, request.policy)
+        plan = plan_case(state, request.policy, calendar, request.now)
+        d = plan.deadlines
+        stored = {
+            "acknowledge": (state.ack, d.ack_due),
+            "reply": (state.reply, d.reply_due),
+            "follow_up": (state.follow_up, d.follow_up_due),
+        }
+        await repo.save_clocks(
+            conn,
+            inquiry_id=request.inquiry_id,
+            cycle=state.cycle,
+            clocks={
+                target: (ledger_to_json(ledger), due, d.provisional)
+                for target, (ledger, due) in stored.items()
+                if ledger is not None
+            },
+            projected_at=request.now,
+        )
+        await repo.set_due_times(
+            conn,
+            inquiry_id=request.inquiry_id,
+            ack_due=d.ack_due,
+            reply_due=d.reply_due,
+            follow_up_due=d.follow_up_due,
+            provisional=d.provisional,
+            paused=state.status == "paused",
+        )
+        return plan
 
-    @activity.defn
-    @classified
-    async def fire_steps(self, fired: FiredSteps) -> None:
-        """Record ladder steps once each; all steps due together go out as one notice per
-        audience, so a re-projection that makes several due at once causes no storm."""
-        async with self._pool.acquire() as conn:
-            async with conn.transaction():
-                for item in fired.steps:
-                    await inquiry_repo.record_step(
-                        conn,
-                        inquiry_id=fired.inquiry_id,
-                        key=item.key,
-                        step=item.step,
-                        target=item.target,
-                        level=STEP_LEVEL.get(Step(item.step), 0),
-                        fired_at=fired.at,
-                        due_at=item.due_at,
-                    )
-                    await inquiry_repo.add_event(
-                        conn,
-                        inquiry_id=fired.inquiry_id,
-                        event_key=f"step:{item.key}",
-                        kind=f"step_{item.step}",
-                        actor="system",
-                        occurred_at=fired.at,
-                        detail={
-                            "key": item.key,
-                            "target": item.target,
-                            "scheduled_for": item.at.isoformat(),
-                        },
-                    )
-                    await self._outbox.publish(
-                        conn,
-                        inquiry_id=fired.inquiry_id,
-                        event_key=f"step:{item.key}",
-                        kind=f"step_{item.step}",
-                        at=fired.at,
-                    )
-                await inquiry_repo.raise_escalation(
-                    conn, inquiry_id=fired.inquiry_id, level=fired.level, overdue=fired.overdue
-                )
-                code = await inquiry_repo.tracking_code(conn, inquiry_id=fired.inquiry_id)
-                if code is None:
-                    raise ApplicationError(f"no inquiry {fired.inquiry_id}", non_retryable=True)
-                await self._outbox.queue(
-                    conn,
-                    inquiry_id=fired.inquiry_id,
-                    key=f"steps:{fired.seq}",
-                    notice=ladder(code, fired.steps, fired.unit_code),
-                    at=fired.at,
-                )
-        self._outbox.wake()
-        log.warning("ladder_steps", steps=[i.key for i in fired.steps], level=fired.level)
+    async def _record(self, conn: Conn, t: Transition) -> None:
+        await inquiry_repo.add_event(
+            conn,
+            inquiry_id=t.inquiry_id,
+            event_key=f"{t.seq}:{t.kind}",
+            kind=t.kind,
+            actor=t.actor,
+            occurred_at=t.at,
+            detail={
+                **t.detail,
+                "status": t.status,
+                "unit": t.unit_code,
+                "reason": t.reason,
+                "clock": t.clock,
+                # The facts the transition set (on_time, rating, handling seconds…), so
+                # reports recompute any past period from the events alone.
+                "columns": _columns_detail(t.columns),
+            },
+        )
+        await repo.set_state(
+            conn, inquiry_id=t.inquiry_id, status=t.status, unit_code=t.unit_code, columns=t.columns
+        )
+        if t.task is not None:
+            await repo.change_tasks(
+                conn, inquiry_id=t.inquiry_id, seq=t.seq, at=t.at, change=t.task
+            )
+        for i, notice in enumerate(t.notices):
+            await self._outbox.queue(
+                conn, inquiry_id=t.inquiry_id, key=f"{t.seq}:{i}", notice=notice, at=t.at
+            )
+        await self._outbox.publish(
+            conn, inquiry_id=t.inquiry_id, event_key=f"{t.seq}:{t.kind}", kind=t.kind, at=t.at
+        )
+
+    async def _fire(self, conn: Conn, fired: FiredSteps) -> None:
+        for item in fired.steps:
+            await inquiry_repo.record_step(
+                conn,
+                inquiry_id=fired.inquiry_id,
+                key=item.key,
+                step=item.step,
+                target=item.target,
+                level=STEP_LEVEL.get(Step(item.step), 0),
+                fired_at=fired.at,
+                due_at=item.due_at,
+            )
+            await inquiry_repo.add_event(
+                conn,
+                inquiry_id=fired.inquiry_id,
+                event_key=f"step:{item.key}",
+                kind=f"step_{item.step}",
+                actor="system",
+                occurred_at=fired.at,
+                detail={
+                    "key": item.key,
+                    "target": item.target,
+                    "scheduled_for": item.at.isoformat(),
+                },
+            )
+            await self._outbox.publish(
+                conn,
+                inquiry_id=fired.inquiry_id,
+                event_key=f"step:{item.key}",
+                kind=f"step_{item.step}",
+                at=fired.at,
+            )
+        await inquiry_repo.raise_escalation(
+            conn, inquiry_id=fired.inquiry_id, level=fired.level, overdue=fired.overdue
+        )
+        code = await inquiry_repo.tracking_code(conn, inquiry_id=fired.inquiry_id)
+        if code is None:
+            raise ApplicationError(f"no inquiry {fired.inquiry_id}", non_retryable=True)
+        await self._outbox.queue(
+            conn,
+            inquiry_id=fired.inquiry_id,
+            key=f"steps:{fired.seq}",
+            notice=ladder(code, fired.steps, fired.unit_code),
+            at=fired.at,
+        )
 
     @activity.defn
     @classified

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from domain.case import Actor, AgendaItem, CaseState, Sent
+from domain.case import Actor, AgendaItem, CaseState, Deadlines, Sent
 from domain.notices import Notice
 from domain.policy import CasePolicy
 
@@ -61,6 +61,28 @@ class Transition:
     task: TaskChange | None = None
     notices: list[Notice] = field(default_factory=list)
 
+    def projected(self, deadlines: Deadlines) -> Transition:
+        """The transition with the clock its re-projection gave: the due times on the event,
+        and a task opened for a unit due when the reply is (the acknowledgement's due time is
+        the case's)."""
+        task = self.task
+        if task is not None and task.open_unit is not None and task.due_at is None:
+            task = replace(task, due_at=deadlines.reply_due)
+        return replace(self, clock=clock_of(deadlines), task=task)
+
+
+def clock_of(deadlines: Deadlines) -> dict[str, str]:
+    """The clock a timeline event shows: each due time there is, and whether it is provisional."""
+    out = {"provisional": str(deadlines.provisional).lower()}
+    for name, value in (
+        ("ack_due", deadlines.ack_due),
+        ("reply_due", deadlines.reply_due),
+        ("follow_up_due", deadlines.follow_up_due),
+    ):
+        if value is not None:
+            out[name] = value.isoformat()
+    return out
+
 
 @dataclass
 class PlanRequest:
@@ -68,6 +90,15 @@ class PlanRequest:
     state: CaseState
     policy: CasePolicy
     now: datetime
+
+
+@dataclass
+class ProjectedTransition:
+    """A transition recorded with its re-projection in one activity (one transaction): the
+    clocks are projected for `plan.state`, then `transition.projected(...)` is recorded."""
+
+    plan: PlanRequest
+    transition: Transition
 
 
 @dataclass
@@ -87,6 +118,15 @@ class FiredSteps:
     steps: list[AgendaItem]
     level: int
     overdue: bool
+
+
+@dataclass
+class FiredAndPlanned:
+    """Ladder steps that change nothing but the agenda, recorded with the re-projection in one
+    activity (one transaction)."""
+
+    fired: FiredSteps
+    plan: PlanRequest
 
 
 @dataclass

@@ -186,12 +186,14 @@ class CaseWorkflow:
     async def _fire(self, due: list[AgendaItem]) -> None:
         """All steps due now, recorded together with one notice per audience."""
         self.s, fired = steps.fire(self.s, due, self._id, workflow.now())
-        await recorder.fire(fired)
-        change = steps.outcome(self.s, due, workflow.now(), self._inquiry)
-        if change is not None:
-            await self._apply(change)
+        # Whether the steps do more than climb the ladder rests on the status, which changes only
+        # under the lock this turn holds.
+        if steps.outcome(self.s, due, workflow.now(), self._inquiry) is None:
+            await recorder.fire_and_replan(fired, self._id, self.s, self._policy)
         else:
-            await recorder.replan(self._id, self.s, self._policy)
+            await recorder.fire(fired)
+            # Built after the activity: a co-handler's answer may have changed the state meanwhile.
+            await self._apply(steps.outcome(self.s, due, workflow.now(), self._inquiry))
         self._timer.changed()
 
     def _history_full(self, limit: int) -> bool:

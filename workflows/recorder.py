@@ -1,8 +1,10 @@
 """How the case workflow records a change: project the clocks, then write the event with them.
 
 Module functions the CaseWorkflow (workflows/case.py) calls. The order of the activities is part of every
-running case's history: `plan`, then `record`, then the search-attribute upsert. They run as local
-activities in cases started after workflows/options.py LOCAL_PATCH, as ordinary ones before.
+running case's history. Before ONE_PATCH: `plan`, then `record` (or `fire_steps`, then `plan`),
+then the search-attribute upsert. After it: one activity for both (`record_projected`,
+`fire_and_plan`), then the upsert. They run as local activities in cases started after
+workflows/options.py LOCAL_PATCH, as ordinary ones before.
 """
 
 from __future__ import annotations
@@ -15,46 +17,48 @@ with workflow.unsafe.imports_passed_through():
     from domain.case import CaseState
     from domain.change import Change
     from domain.policy import CasePolicy
-    from domain.transition import FiredSteps, PlanRequest, Transition
+    from domain.transition import (
+        FiredAndPlanned,
+        FiredSteps,
+        PlanRequest,
+        ProjectedTransition,
+        Transition,
+    )
     from workflows import search_attributes
     from workflows.options import execute_short
+
+# Runs that ask this patch first outside a replay record a transition, and ladder steps that move
+# only the agenda, with their re-projection in one activity: one marker and one transaction
+# instead of two (issue 10). `patched` is asked at the run's first record or fire and memoized
+# for the run, so a run that replays that point without the marker keeps two activities to its
+# end. A patch costs 2 events (levers/timers.md); the closed loop saves one marker per change.
+ONE_PATCH = "one-activity-per-transition"
 
 
 async def plan(inquiry_id: str, state: CaseState, policy: CasePolicy) -> None:
     """Project every clock with the current calendar; the due times and agenda come back."""
-    projected: Plan = await execute_short(
-        CaseActivities.plan,
-        PlanRequest(inquiry_id=inquiry_id, state=state, policy=policy, now=workflow.now()),
-    )
-    state.deadlines, state.agenda = projected.deadlines, projected.agenda
+    _take(state, await execute_short(CaseActivities.plan, _plan_request(inquiry_id, state, policy)))
 
 
 async def record(inquiry_id: str, state: CaseState, policy: CasePolicy, change: Change) -> None:
     """The change's state is the case's now: re-project, then record the event with the new
     clock, its read-model columns, tasks and notices."""
-    await plan(inquiry_id, state, policy)
-    task = change.task
-    if task is not None and task.open_unit is not None and task.due_at is None:
-        task.due_at = state.deadlines.reply_due  # the acknowledgement due is on the case
-    state.seq += 1
-    await execute_short(
-        CaseActivities.record,
-        Transition(
-            inquiry_id=inquiry_id,
-            seq=state.seq,
-            kind=change.kind,
-            actor=change.actor,
-            at=workflow.now(),
-            status=state.status,
-            unit_code=state.unit,
-            reason=change.reason,
-            detail=change.detail,
-            clock=_clock(state),
-            columns=change.columns,
-            task=task,
-            notices=change.all_notices(state.deadlines),
-        ),
-    )
+    # A 延期's notices name the new due time, known only after the projection: two activities.
+    if change.announce is None and workflow.patched(ONE_PATCH):
+        state.seq += 1
+        projected: Plan = await execute_short(
+            CaseActivities.record_projected,
+            ProjectedTransition(
+                plan=_plan_request(inquiry_id, state, policy),
+                transition=_transition(inquiry_id, state, change),
+            ),
+        )
+        _take(state, projected)
+    else:
+        await plan(inquiry_id, state, policy)
+        state.seq += 1
+        transition = _transition(inquiry_id, state, change)
+        await execute_short(CaseActivities.record, transition.projected(state.deadlines))
     search_attributes.upsert(state)
 
 
@@ -62,20 +66,40 @@ async def fire(fired: FiredSteps) -> None:
     await execute_short(CaseActivities.fire_steps, fired)
 
 
-async def replan(inquiry_id: str, state: CaseState, policy: CasePolicy) -> None:
-    """Only the agenda moves (ladder steps that change nothing else)."""
-    await plan(inquiry_id, state, policy)
+async def fire_and_replan(
+    fired: FiredSteps, inquiry_id: str, state: CaseState, policy: CasePolicy
+) -> None:
+    """Ladder steps that move only the agenda: recorded, then the clocks re-projected."""
+    if workflow.patched(ONE_PATCH):
+        request = FiredAndPlanned(fired=fired, plan=_plan_request(inquiry_id, state, policy))
+        _take(state, await execute_short(CaseActivities.fire_and_plan, request))
+    else:
+        await fire(fired)
+        await plan(inquiry_id, state, policy)
     search_attributes.upsert(state)
 
 
-def _clock(state: CaseState) -> dict[str, str]:
-    d = state.deadlines
-    out = {"provisional": str(d.provisional).lower()}
-    for name, value in (
-        ("ack_due", d.ack_due),
-        ("reply_due", d.reply_due),
-        ("follow_up_due", d.follow_up_due),
-    ):
-        if value is not None:
-            out[name] = value.isoformat()
-    return out
+def _plan_request(inquiry_id: str, state: CaseState, policy: CasePolicy) -> PlanRequest:
+    return PlanRequest(inquiry_id=inquiry_id, state=state, policy=policy, now=workflow.now())
+
+
+def _take(state: CaseState, projected: Plan) -> None:
+    state.deadlines, state.agenda = projected.deadlines, projected.agenda
+
+
+def _transition(inquiry_id: str, state: CaseState, change: Change) -> Transition:
+    """The change as its event, before the clock of its re-projection is known."""
+    return Transition(
+        inquiry_id=inquiry_id,
+        seq=state.seq,
+        kind=change.kind,
+        actor=change.actor,
+        at=workflow.now(),
+        status=state.status,
+        unit_code=state.unit,
+        reason=change.reason,
+        detail=change.detail,
+        columns=change.columns,
+        task=change.task,
+        notices=change.all_notices(state.deadlines),
+    )

@@ -7,15 +7,28 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 import asyncpg
 from temporalio.testing import ActivityEnvironment
 
 from activities.cases import CaseActivities
 from activities.notify import Outbox
-from domain.case import AgendaItem
+from domain.agenda import Plan
+from domain.case import AgendaItem, CaseState
+from domain.change import dispatch
 from domain.models import Citizen, InquiryInput
-from domain.transition import CaseColumns, FiredSteps, Notice, TaskChange, Transition
+from domain.transition import (
+    CaseColumns,
+    FiredAndPlanned,
+    FiredSteps,
+    Notice,
+    PlanRequest,
+    PolicyRequest,
+    ProjectedTransition,
+    TaskChange,
+    Transition,
+)
 from tests.assertions import assert_fields, assert_same_items
 
 AT = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -170,3 +183,165 @@ async def test_steps_due_together_fire_once_in_one_notice(pool: asyncpg.Pool) ->
     # The highest audience concerned receives it, and it names every step.
     assert sent[0]["audience"] == "office", sent[0]["audience"]
     assert "催办" in sent[0]["body"] and "督办" in sent[0]["body"], sent[0]["body"]
+
+
+async def dispatched(
+    activities: CaseActivities, inquiry: InquiryInput
+) -> tuple[PlanRequest, Transition]:
+    """The first dispatch of a received case, as the workflow asks it to be recorded: the
+    projection's request and the event before its clock is known."""
+    policy = await ActivityEnvironment().run(activities.load_case_policy, PolicyRequest("billing"))
+    change = dispatch(
+        CaseState(),
+        unit="business_window",
+        actor="system",
+        kind="dispatched",
+        reason="billing rule",
+        policy=policy,
+        now=AT,
+        code=inquiry.tracking_code,
+    )
+    state = change.state
+    state.seq = 1
+    draft = Transition(
+        inquiry_id=inquiry.inquiry_id,
+        seq=1,
+        kind=change.kind,
+        actor=change.actor,
+        at=AT,
+        status=state.status,
+        unit_code=state.unit,
+        reason=change.reason,
+        columns=change.columns,
+        task=change.task,
+        notices=change.notices,
+    )
+    return PlanRequest(inquiry.inquiry_id, state, policy, AT), draft
+
+
+async def written(pool: asyncpg.Pool, inquiry_id: str) -> dict[str, object]:
+    """What a transition leaves in PostgreSQL, without the rows' own ids and times."""
+    async with pool.acquire() as conn:
+        case = await conn.fetchrow(
+            "SELECT status, unit_code, ack_due_at, reply_due_at, followup_due_at, due_provisional,"
+            " dispatched_at, routing_rule FROM inquiries WHERE id = $1::uuid",
+            inquiry_id,
+        )
+        events = await conn.fetch(
+            "SELECT event_key, kind, actor, occurred_at, detail FROM inquiry_events"
+            " WHERE inquiry_id = $1::uuid ORDER BY event_key",
+            inquiry_id,
+        )
+        clocks = await conn.fetch(
+            "SELECT target, cycle, ledger, due_at, provisional FROM sla_clocks"
+            " WHERE inquiry_id = $1::uuid ORDER BY target",
+            inquiry_id,
+        )
+        tasks = await conn.fetch(
+            "SELECT unit_code, kind, status, due_at FROM tasks WHERE inquiry_id = $1::uuid",
+            inquiry_id,
+        )
+    return {
+        "case": dict(case),
+        "events": [dict(e) for e in events],
+        "clocks": [dict(c) for c in clocks],
+        "tasks": [dict(t) for t in tasks],
+        "notices": [
+            (n["audience"], n["kind"], n["status"]) for n in await notices(pool, inquiry_id)
+        ],
+    }
+
+
+async def test_a_change_recorded_with_its_projection_writes_what_plan_then_record_write(
+    pool: asyncpg.Pool,
+) -> None:
+    """`record_projected` (one activity since issue 10) against `plan`, then `record` with the
+    clock it gave (the path of cases started before): the same rows, and twice is once."""
+    woken = Woken()
+    activities = CaseActivities(pool, an_outbox(woken))
+    env = ActivityEnvironment()
+
+    before = an_inquiry()
+    await twice(activities.record_case, before)
+    request, draft = await dispatched(activities, before)
+    planned: Plan = await env.run(activities.plan, request)
+    await env.run(activities.record, draft.projected(planned.deadlines))
+
+    after = an_inquiry()
+    await twice(activities.record_case, after)
+    request, draft = await dispatched(activities, after)
+    projected = await env.run(activities.record_projected, ProjectedTransition(request, draft))
+    again = await env.run(activities.record_projected, ProjectedTransition(request, draft))
+
+    assert projected == again == planned, (projected, again, planned)
+    due = projected.deadlines
+    assert due.ack_due is not None and due.reply_due is not None, due
+    one, two = await written(pool, after.inquiry_id), await written(pool, before.inquiry_id)
+    assert one == two, f"one activity wrote {one}, plan + record wrote {two}"
+    assert_fields(
+        one["case"],
+        "the case",
+        status="dispatched",
+        ack_due_at=due.ack_due,
+        reply_due_at=due.reply_due,
+    )
+    events = cast(list[dict[str, Any]], one["events"])
+    detail = next(e["detail"] for e in events if e["kind"] == "dispatched")
+    assert detail["clock"]["reply_due"] == due.reply_due.isoformat(), detail
+    # The unit's task is due when the reply is (the acknowledgement's due time is the case's).
+    assert one["tasks"] == [
+        {"unit_code": "business_window", "kind": "reply", "status": "open", "due_at": due.reply_due}
+    ], one["tasks"]
+    clocks = cast(list[dict[str, Any]], one["clocks"])
+    assert [(c["target"], c["due_at"]) for c in clocks] == [
+        ("acknowledge", due.ack_due),
+        ("reply", due.reply_due),
+    ], clocks
+    assert woken.times == 2 + 1 + 2 + 2, f"each recording wakes the dispatcher: {woken.times}"
+
+
+async def test_steps_fired_with_the_projection_are_recorded_once_and_store_the_due_times(
+    pool: asyncpg.Pool,
+) -> None:
+    activities = CaseActivities(pool, an_outbox())
+    inquiry = an_inquiry()
+    await twice(activities.record_case, inquiry)
+    request, draft = await dispatched(activities, inquiry)
+    dispatched_plan = await ActivityEnvironment().run(
+        activities.record_projected, ProjectedTransition(request, draft)
+    )
+    breach = next(i for i in dispatched_plan.agenda if i.step == "ack_breach")
+    state = request.state
+    state.fired = [breach.key]
+    state.level, state.seq = 1, 2
+    fired = FiredSteps(
+        inquiry_id=inquiry.inquiry_id,
+        seq=2,
+        unit_code="business_window",
+        at=breach.at,
+        steps=[breach],
+        level=1,
+        overdue=False,
+    )
+    queued = len(await notices(pool, inquiry.inquiry_id))
+    env = ActivityEnvironment()
+    plan_after = PlanRequest(inquiry.inquiry_id, state, request.policy, breach.at)
+    first = await env.run(activities.fire_and_plan, FiredAndPlanned(fired, plan_after))
+    second = await env.run(activities.fire_and_plan, FiredAndPlanned(fired, plan_after))
+    assert first == second, (first, second)
+    assert breach.key not in [i.key for i in first.agenda], "the fired step is off the agenda"
+    async with pool.acquire() as conn:
+        steps = await conn.fetch(
+            "SELECT step_key, level FROM escalations WHERE inquiry_id = $1::uuid",
+            inquiry.inquiry_id,
+        )
+        row = await conn.fetchrow("SELECT * FROM inquiries WHERE id = $1::uuid", inquiry.inquiry_id)
+    assert [(s["step_key"], s["level"]) for s in steps] == [(breach.key, 1)], steps
+    assert_fields(
+        row,
+        "the case",
+        escalation_level=1,
+        ack_due_at=first.deadlines.ack_due,
+        reply_due_at=first.deadlines.reply_due,
+    )
+    assert len(await notices(pool, inquiry.inquiry_id)) == queued + 1, "one notice, queued once"

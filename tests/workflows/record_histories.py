@@ -105,6 +105,25 @@ SCENARIOS["timer_kept_to_the_close"] = (
     agenda_timer.test_a_change_that_leaves_the_due_time_keeps_the_timer_and_a_closed_case_leaves_it
 )
 
+# After workflow.patched("one-activity-per-transition") (issue 10): a change recorded with its
+# re-projection in one activity, and ladder steps that only climb the ladder with theirs; a 延期
+# approval keeps `plan` then `record`. Paths that run through each kind of step.
+ONE = (
+    "rated_and_not_rated",
+    "ladder",
+    "return_redispatch",
+    "cohandling_answered",
+    "calendar_change",
+    "policy_shorter",
+    "continued_as_new",
+    "on_site",
+    "extension",
+    "info_withdrawn",
+    "urgent_unsigned_redispatch",
+    "reply_queued_at_sent_time",
+)
+SCENARIOS |= {f"one_{name}": SCENARIOS[name] for name in ONE}
+
 
 NAMES = [n for n in os.environ.get("RECORD", "").split(",") if n] or list(SCENARIOS)
 

@@ -84,6 +84,24 @@ def test_histories_are_committed() -> None:
         "v2_path_timer_cohandling_answered_2.json",
         "v2_path_timer_extension.json",
         "v2_path_timer_kept_to_the_close.json",
+        # After workflow.patched("one-activity-per-transition") (issue 10): each change recorded
+        # with its re-projection in one activity, ladder steps that only climb with theirs.
+        "v2_path_one_calendar_change.json",
+        "v2_path_one_cohandling_answered_1.json",
+        "v2_path_one_cohandling_answered_2.json",
+        "v2_path_one_continued_as_new_carried_over.json",
+        "v2_path_one_continued_as_new_first_run.json",
+        "v2_path_one_continued_as_new_last_run.json",
+        "v2_path_one_extension.json",
+        "v2_path_one_info_withdrawn.json",
+        "v2_path_one_ladder.json",
+        "v2_path_one_on_site.json",
+        "v2_path_one_policy_shorter.json",
+        "v2_path_one_rated_and_not_rated_1.json",
+        "v2_path_one_rated_and_not_rated_2.json",
+        "v2_path_one_reply_queued_at_sent_time.json",
+        "v2_path_one_return_redispatch.json",
+        "v2_path_one_urgent_unsigned_redispatch.json",
     } <= names
 
 

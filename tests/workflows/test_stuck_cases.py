@@ -81,7 +81,8 @@ async def test_a_case_whose_activity_keeps_failing_is_listed_until_it_recovers(
             raise AssertionError("the failing case was never listed")
         item = listed[inquiry_id]
         assert item["state"] == "failing"
-        assert item["activity"] == "record"
+        # The dispatch's projection and event, one activity since workflows/recorder.py ONE_PATCH.
+        assert item["activity"] == "record_projected"
         assert item["attempt"] >= 3
         assert "refuses this event" in item["failure"]
         forbidden = await service.http.get("/api/v1/supervision/stuck", headers=handler)
@@ -127,5 +128,5 @@ async def test_data_postgresql_refuses_fails_once_and_is_not_retried(service: Se
 
     item = (await _stuck(service, supervisor))[inquiry_id]
     assert item["state"] == "failed"
-    assert item["activity"] == "record"
+    assert item["activity"] == "record_projected"
     assert "CheckViolationError" in item["failure"]

@@ -1,0 +1,95 @@
+"""One activity per transition (workflows/recorder.py ONE_PATCH, issue 10): a new case records
+each change with its re-projection in one local activity, and ladder steps that only climb the
+ladder with theirs; a 延期, whose notices name the due time the projection gives, keeps two.
+The histories of cases started before the patch replay as they were (tests/workflows/test_replay.py).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from temporalio.api.enums.v1 import EventType
+
+from tests.cases import act, citizen_messages, events, file_case, handle, row
+from tests.conftest import Service
+from workflows.recorder import ONE_PATCH
+
+MARKER = EventType.EVENT_TYPE_MARKER_RECORDED
+
+
+async def test_a_closed_loop_records_each_change_with_its_projection_in_one_activity(
+    service: Service,
+) -> None:
+    category = await service.category(followup_days=2)
+    inquiry_id, code = await file_case(service, category)
+    handler = await service.staff("handler", "open_affairs")
+    assert (await act(service, inquiry_id, "acknowledge", handler)).status_code == 200
+    assert (await act(service, inquiry_id, "reply", handler, content="已处理")).status_code == 200
+    rated = await service.http.post(
+        f"/api/v1/public/inquiries/{code}/rating", json={"rating": "satisfied"}
+    )
+    assert rated.status_code == 200 and rated.json()["status"] == "closed", rated.text
+
+    history = await _history(service, inquiry_id)
+    assert ONE_PATCH in _patches(history), _patches(history)
+    # 受理 and routing, then 派单, 签收, 答复 and 回访/办结: one activity each.
+    assert _local_activities(history) == ["record_case", "route_case"] + 4 * ["record_projected"]
+    timeline = await events(service, inquiry_id)
+    assert [k for k in timeline if k != "received"] == [
+        "dispatched",
+        "acknowledged",
+        "replied",
+        "closed",
+    ], timeline
+
+
+async def test_an_extension_keeps_two_activities_and_names_the_new_due_time(
+    service: Service,
+) -> None:
+    category = await service.category(
+        clock="working_days", reply_within=20, max_extensions=1, max_extension=20
+    )
+    inquiry_id, _ = await file_case(service, category)
+    handler = await service.staff("handler", "open_affairs")
+    supervisor = await service.staff("supervisor")
+    assert (await act(service, inquiry_id, "acknowledge", handler)).status_code == 200
+    asked = await act(
+        service, inquiry_id, "extension", handler, amount=5, reason="需现场勘查", legal_basis="x"
+    )
+    assert asked.status_code == 200, asked.text
+    approved = await act(service, inquiry_id, "extension-decision", supervisor, approve=True)
+    assert approved.status_code == 200, approved.text
+
+    kinds = _local_activities(await _history(service, inquiry_id, finished=False))
+    # 派单, 签收 and the request: one activity each. The approval's notice names the new reply
+    # due time: projected first, then recorded.
+    assert kinds[2:] == 3 * ["record_projected"] + ["plan", "record"], kinds
+    due = (await row(service, inquiry_id))["reply_due_at"]
+    told = [
+        body for kind, body in await citizen_messages(service, inquiry_id) if kind == "extension"
+    ]
+    assert len(told) == 1 and due.isoformat() in told[0], (due, told)
+
+
+async def _history(service: Service, inquiry_id: str, *, finished: bool = True) -> list[Any]:
+    case = handle(service, inquiry_id)
+    if finished:
+        await case.result()
+    return [e async for e in case.fetch_history_events()]
+
+
+def _markers(history: list[Any], name: str, detail: str) -> list[dict[str, Any]]:
+    return [
+        json.loads(e.marker_recorded_event_attributes.details[detail].payloads[0].data)
+        for e in history
+        if e.event_type == MARKER and e.marker_recorded_event_attributes.marker_name == name
+    ]
+
+
+def _patches(history: list[Any]) -> list[str]:
+    return [m["id"] for m in _markers(history, "core_patch", "patch-data")]
+
+
+def _local_activities(history: list[Any]) -> list[str]:
+    return [m["activity_type"] for m in _markers(history, "core_local_activity", "data")]
