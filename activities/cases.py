@@ -178,18 +178,15 @@ class CaseActivities:
         async with self._pool.acquire() as conn, conn.transaction():
             await self._fire(conn, fired)
         self._outbox.wake()
-        log.warning("ladder_steps", steps=[i.key for i in fired.steps], level=fired.level)
 
     @activity.defn
     @classified
     async def fire_and_plan(self, request: FiredAndPlanned) -> Plan:
         """`fire_steps`, then `plan`, in one transaction (issue 10)."""
-        fired = request.fired
         async with self._pool.acquire() as conn, conn.transaction():
-            await self._fire(conn, fired)
+            await self._fire(conn, request.fired)
             plan = await self._project(conn, request.plan)
         self._outbox.wake()
-        log.warning("ladder_steps", steps=[i.key for i in fired.steps], level=fired.level)
         return plan
 
     @activity.defn
@@ -310,6 +307,7 @@ class CaseActivities:
             notice=ladder(code, fired.steps, fired.unit_code),
             at=fired.at,
         )
+        log.warning("ladder_steps", steps=[i.key for i in fired.steps], level=fired.level)
 
     @activity.defn
     @classified
