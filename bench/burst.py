@@ -70,14 +70,26 @@ def default_lead(n: int) -> float:
     return 60.0 + n / ASSUMED_DISPATCH_RATE
 
 
+# Office hours may not run past midnight: the office closes an hour after the opening, or at
+# LAST_CLOSING when that comes first, and a later opening waits for the next day's FIRST_OPENING.
+LAST_OPENING, LAST_CLOSING, FIRST_OPENING = clock_time(23, 55), clock_time(23, 59), clock_time(0, 5)
+
+
 def opening_after(now: datetime, lead: float) -> datetime:
     """The office's opening: `lead` seconds on, on a whole minute of China time (office hours
-    are kept to the minute), never so late that the office would close after midnight."""
+    are kept to the minute), no later than LAST_OPENING that day."""
     local = (now + timedelta(seconds=lead)).astimezone(CHINA_TZ)
     local = local.replace(second=0, microsecond=0) + timedelta(minutes=1)
-    if local.time() > clock_time(22, 0):
-        local = datetime.combine(local.date() + timedelta(days=1), clock_time(0, 5), CHINA_TZ)
+    if local.time() > LAST_OPENING:
+        local = datetime.combine(local.date() + timedelta(days=1), FIRST_OPENING, CHINA_TZ)
     return local.astimezone(UTC)
+
+
+def closing_for(opening: datetime) -> clock_time:
+    """The office's closing (China time): an hour after the opening, but the same day."""
+    local = opening.astimezone(CHINA_TZ)
+    later = local + timedelta(hours=1)
+    return later.time() if later.date() == local.date() else LAST_CLOSING
 
 
 def calendar_until(now: datetime, opening: datetime) -> dict[date, bool]:
@@ -101,7 +113,7 @@ async def prepare(ctx: Context, now: datetime, opening: datetime) -> None:
         ack_within=BUDGET / timedelta(hours=1),
         warnings=[],
         office_start=local.time(),
-        office_end=(local + timedelta(hours=1)).time(),
+        office_end=closing_for(opening),
     )
     async with ctx.stack.pool.acquire() as conn:
         rule = {"name": f"bench-{CATEGORY}", "priority": 1, "category": CATEGORY}
