@@ -72,7 +72,9 @@ def default_lead(n: int) -> float:
 
 # Office hours may not run past midnight: the office closes an hour after the opening, or at
 # LAST_CLOSING when that comes first, and a later opening waits for the next day's FIRST_OPENING.
-LAST_OPENING, LAST_CLOSING, FIRST_OPENING = clock_time(23, 55), clock_time(23, 59), clock_time(0, 5)
+LAST_OPENING = clock_time(23, 55)
+LAST_CLOSING = clock_time(23, 59)
+FIRST_OPENING = clock_time(0, 5)
 
 
 def opening_after(now: datetime, lead: float) -> datetime:
