@@ -53,7 +53,7 @@ async def search(
             offset=offset,
         )
     items = [InquirySummary.model_validate(views.summary(r)) for r in rows]
-    return Page(total=total, limit=limit, offset=offset, items=items)
+    return Page(total=total.count, total_exact=total.exact, limit=limit, offset=offset, items=items)
 
 
 async def detail(

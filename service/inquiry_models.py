@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from domain.models import Channel
+from repository.inquiries import TOTAL_CAP
 
 MAX_CONTENT = 10_000
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -211,8 +212,15 @@ class InquiryDetail(InquirySummary):
     )
 
 
+TOTAL_EXACT = Field(
+    description=f"false when more than {TOTAL_CAP:,} rows match: `total` is then {TOTAL_CAP:,}"
+    " (a list does not count further), and the rows past it are reached by paging on"
+)
+
+
 class Page(BaseModel):
     total: int
+    total_exact: bool = TOTAL_EXACT
     limit: int
     offset: int
     items: list[InquirySummary]

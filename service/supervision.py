@@ -12,7 +12,7 @@ import asyncpg
 
 from domain.calendar import CHINA_TZ
 from repository import dashboard
-from service.work import overdue_page
+from repository import inquiries as reads
 
 TREND_DAYS = 14
 
@@ -21,9 +21,10 @@ async def overdue(
     pool: asyncpg.Pool, *, unit: str | None = None, limit: int = 50, offset: int = 0
 ) -> list[asyncpg.Record]:
     """Open inquiries past their reply deadline, most overdue first (paused ones are not): the
-    page the JSON list (service.work.overdue_page) answers too."""
-    _, rows = await overdue_page(pool, unit=unit, limit=limit, offset=offset)
-    return rows
+    page the JSON list (service.work.overdue_page) answers too, without its total (the
+    dashboard counts the overdue cases by unit)."""
+    async with pool.acquire() as conn:
+        return await reads.overdue_inquiries(conn, unit=unit, limit=limit, offset=offset)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncpg
 
 from repository import inquiries as repo
+from repository.inquiries import Total
 from service.principals import Staff
 
 
@@ -19,8 +20,8 @@ async def open_tasks(
 
 async def task_page(
     pool: asyncpg.Pool, *, unit_code: str | None, limit: int, offset: int
-) -> tuple[int, list[asyncpg.Record]]:
-    """One page of the open tasks and how many there are in all."""
+) -> tuple[Total, list[asyncpg.Record]]:
+    """One page of the open tasks and how many there are in all (exact up to a cap)."""
     async with pool.acquire() as conn:
         total = await repo.count_open_tasks(conn, unit_code=unit_code)
         rows = await repo.open_tasks(conn, unit_code=unit_code, limit=limit, offset=offset)
@@ -29,8 +30,9 @@ async def task_page(
 
 async def overdue_page(
     pool: asyncpg.Pool, *, unit: str | None, limit: int, offset: int
-) -> tuple[int, list[asyncpg.Record]]:
-    """One page of the overdue list, most overdue first, and how many it holds in all."""
+) -> tuple[Total, list[asyncpg.Record]]:
+    """One page of the overdue list, most overdue first, and how many it holds in all (exact up
+    to a cap)."""
     async with pool.acquire() as conn:
         total = await repo.count_overdue(conn, unit=unit)
         rows = await repo.overdue_inquiries(conn, unit=unit, limit=limit, offset=offset)

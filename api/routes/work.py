@@ -14,6 +14,7 @@ from api.errors import error_responses
 from api.paging import Offset
 from domain.models import Role
 from service import work
+from service.inquiry_models import TOTAL_EXACT
 
 router = APIRouter(prefix="/api/v1", tags=["work"])
 
@@ -40,6 +41,7 @@ class TaskOut(BaseModel):
 class TasksOut(BaseModel):
     unit: str | None
     total: int
+    total_exact: bool = TOTAL_EXACT
     limit: int
     offset: int
     items: list[TaskOut]
@@ -59,6 +61,7 @@ class OverdueOut(BaseModel):
 
 class OverduePage(BaseModel):
     total: int
+    total_exact: bool = TOTAL_EXACT
     limit: int
     offset: int
     items: list[OverdueOut]
@@ -76,7 +79,14 @@ async def open_tasks(
         pool, unit_code=staff.unit_code or "", limit=limit, offset=offset
     )
     items = [TaskOut.model_validate(dict(r)) for r in rows]
-    return TasksOut(unit=staff.unit_code, total=total, limit=limit, offset=offset, items=items)
+    return TasksOut(
+        unit=staff.unit_code,
+        total=total.count,
+        total_exact=total.exact,
+        limit=limit,
+        offset=offset,
+        items=items,
+    )
 
 
 @router.get("/supervision/overdue", response_model=OverduePage, responses=error_responses(401, 403))
@@ -90,4 +100,6 @@ async def overdue(
     """Open inquiries past their reply deadline, most overdue first."""
     total, rows = await work.overdue_page(pool, unit=unit, limit=limit, offset=offset)
     items = [OverdueOut.model_validate(dict(r)) for r in rows]
-    return OverduePage(total=total, limit=limit, offset=offset, items=items)
+    return OverduePage(
+        total=total.count, total_exact=total.exact, limit=limit, offset=offset, items=items
+    )
