@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from bench import burst, report, scale, stack
+from bench import burst, copies, report, scale, stack
 from bench.load import Run, summary
 from bench.phases import (
     GROUPS,
@@ -49,6 +49,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--rounds", type=int, default=3, help="bare/service interleavings")
     parser.add_argument("--scale", default="1000,10000", help="open-case counts M, ascending")
+    parser.add_argument(
+        "--copies",
+        default="100000",
+        help="open-case counts reached after the scale steps by copying their cases in SQL, to"
+        " time the lists beyond what a run files (bench/copies.py; '' for none)",
+    )
     parser.add_argument("--repeats", type=int, default=11, help="timings per list and M")
     parser.add_argument(
         "--burst", type=int, default=5000, help="cases breaching at one instant (0: skip)"
@@ -81,9 +87,10 @@ def _sizes(args: argparse.Namespace) -> None:
         args.intake, args.lifecycle, args.concurrency, args.rounds = 20, 10, 5, 1
         args.unloaded = 3
         args.scale, args.repeats, args.burst = "200", 5, 50
+        args.copies = "600"
         args.burst_lead = 10.0 if args.burst_lead is None else args.burst_lead
     if args.large:
-        args.scale = "1000,10000,100000"
+        args.scale, args.copies = "1000,10000,100000", ""
     if args.docs is None and not args.short:
         args.docs = DOCS
 
@@ -176,7 +183,9 @@ async def _unloaded(ctx: Context, n: int) -> dict[str, Any]:
     return out
 
 
-async def _scale(ctx: Context, args: argparse.Namespace, sizes: list[int]) -> list[dict[str, Any]]:
+async def _scale(
+    ctx: Context, args: argparse.Namespace, sizes: list[int], copied_sizes: list[int]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     await scale.prepare(ctx)
     staff = {
         "supervisor": await ctx.stack.token("supervisor"),
@@ -190,13 +199,20 @@ async def _scale(ctx: Context, args: argparse.Namespace, sizes: list[int]) -> li
         steps.append(step)
         # The whole step, so that a long run (--large) that is stopped keeps what it measured.
         print(f"scale M={m}: {json.dumps(step)}", flush=True)
-    return steps
+    copied_steps = []
+    for m in copied_sizes:
+        step = await copies.at_copies(ctx, m, staff, repeats=args.repeats)
+        copied_steps.append(step)
+        print(f"copies M={m}: {json.dumps(step)}", flush=True)
+    return steps, copied_steps
 
 
 async def _run(args: argparse.Namespace) -> dict[str, Any]:
     started = time.perf_counter()
     commit = _commit()  # the code that runs: read before, not after a long run
     sizes = [int(m) for m in args.scale.split(",") if m.strip()]
+    # The copies copy the scale steps' cases: without a scale step there is nothing to copy.
+    copied_sizes = [int(m) for m in args.copies.split(",") if m.strip()] if sizes else []
     # SIGTERM (kill, a CI timeout) cancels the run like Ctrl-C, so the stack below is stopped
     # and its database dropped; Python's default would exit on the spot and leave both behind.
     main_task = asyncio.current_task()
@@ -224,7 +240,9 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
                     "service": await history_of(ctx, ctx.closed_service[-5:]),
                 }
             if sizes:
-                results["scale"] = await _scale(ctx, args, sizes)
+                results["scale"], copied = await _scale(ctx, args, sizes, copied_sizes)
+                if copied:
+                    results["copies"] = copied
             if args.burst:
                 results["burst"] = await burst.run_burst(
                     ctx, args.burst, args.concurrency, args.burst_lead

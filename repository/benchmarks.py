@@ -149,3 +149,40 @@ async def step_events(conn: Conn, *, ids: list[UUID], after_id: int = 0) -> list
         ids,
         after_id,
     )
+
+
+# Copies of open cases for the read-model scale (bench/copies.py): each copy is the source row
+# with a new id, tracking code and workflow id (no workflow runs behind it), and a copy of the
+# source's open tasks. The plan is materialized, so both inserts see the same new ids; the tasks'
+# foreign key to the copies is checked at the statement's end.
+_COPY_OPEN_CASES = """
+WITH source AS MATERIALIZED (
+    SELECT id FROM inquiries
+    WHERE status IN ('dispatched', 'handling', 'in_review', 'returned')
+      AND category = ANY($1::text[]) AND workflow_id NOT LIKE '%/copy-%'
+), plan AS MATERIALIZED (
+    SELECT source.id AS source, gen_random_uuid() AS id
+    FROM source,
+         generate_series(1, ceil($2::numeric / greatest(1, (SELECT count(*) FROM source)))::int)
+             AS round
+    ORDER BY round, source.id
+    LIMIT $2
+), copied AS (
+    INSERT INTO inquiries
+    SELECT (jsonb_populate_record(NULL::inquiries, to_jsonb(i) || jsonb_build_object(
+        'id', plan.id,
+        'tracking_code', i.tracking_code || '/copy-' || plan.id,
+        'workflow_id', i.workflow_id || '/copy-' || plan.id))).*
+    FROM plan JOIN inquiries i ON i.id = plan.source
+)
+INSERT INTO tasks (inquiry_id, unit_code, kind, status, due_at, created_at, task_key)
+SELECT plan.id, t.unit_code, t.kind, t.status, t.due_at, t.created_at, t.task_key
+FROM plan JOIN tasks t ON t.inquiry_id = plan.source AND t.status = 'open'
+"""
+
+
+async def copy_open_cases(conn: Conn, *, categories: list[str], n: int) -> None:
+    """n copies of the open cases of these categories, spread evenly over them, each with its
+    open tasks; then VACUUM ANALYZE, which autovacuum would do soon after such an insert."""
+    await conn.execute(_COPY_OPEN_CASES, categories, n)
+    await conn.execute("VACUUM (ANALYZE) inquiries, tasks")

@@ -63,14 +63,22 @@ def test_the_short_benchmark_stores_every_figure(tmp_path: Path) -> None:
     assert service["updates"] >= 3  # 签收, reply and rating arrive as updates
 
     (scale,) = results["scale"]
-    assert scale["open_cases"] >= 200
+    assert scale["open_cases"] >= 200, scale["fill"]
     for name in ("overdue", "staff_list", "unit_tasks"):
         assert scale["lists_idle"][name]["total"] > 0
         assert scale["lists_idle"][name]["median_ms"] > 0
     assert scale["lists_idle"]["staff_list"]["total"] >= scale["open_cases"]
     assert all(scale["rss_bytes"][p] > 0 for p in ("worker", "api", "temporal"))
     assert {"indexed_ms", "without_indexes_ms"} <= set(scale["read_levers"]["overdue_page"])
-    assert len(results["targets"]) >= 8
+    # The read model grown to 600 open cases by copies of the 200 filed: each list grows with it.
+    (copied,) = results["copies"]
+    assert copied["open_cases"] == 600 and copied["copied"] == 600 - scale["open_cases"]
+    for name in ("overdue", "staff_list", "unit_tasks"):
+        assert copied["lists_idle"][name]["total"] > scale["lists_idle"][name]["total"]
+        assert copied["lists_idle"][name]["total_exact"] is True
+    assert {"indexed_ms", "without_indexes_ms"} <= set(copied["read_levers"]["unit_tasks_page"])
+    assert copied["read_levers"]["overdue_total"]["exact_ms"] > 0
+    assert len(results["targets"]) >= 11
 
     burst = results["burst"]
     assert burst["filed"] == burst["cases"] == 50 and burst["failed"] == 0, burst["errors"]
