@@ -21,6 +21,7 @@ OPEN = "bench_open"  # replies due in a day: open with a live timer
 UNIT = "pipe_repair"
 PAGE = 50
 NO_CAP = 2**62  # a cap no count reaches: the totals exact, as before the cap
+COUNTED = ("overdue_total", "staff_page", "unit_tasks_total")  # the reads that count a total
 
 
 async def prepare(ctx: Context) -> None:
@@ -112,12 +113,12 @@ async def read_levers(ctx: Context, repeats: int) -> dict[str, dict[str, float]]
     counted exactly instead of up to the cap."""
     async with ctx.stack.pool.acquire() as conn:
 
-        def queries() -> dict[str, Callable[[], Awaitable[Any]]]:
+        def queries(cap: int = reads.TOTAL_CAP) -> dict[str, Callable[[], Awaitable[Any]]]:
             return {
                 "overdue_page": lambda: reads.overdue_inquiries(
                     conn, unit=None, limit=PAGE, offset=0
                 ),
-                "overdue_total": lambda: reads.count_overdue(conn, unit=None),
+                "overdue_total": lambda: reads.count_overdue(conn, unit=None, cap=cap),
                 "staff_page": lambda: reads.search_inquiries(
                     conn,
                     status=None,
@@ -129,41 +130,22 @@ async def read_levers(ctx: Context, repeats: int) -> dict[str, dict[str, float]]
                     received_to=None,
                     limit=PAGE,
                     offset=0,
+                    cap=cap,
                 ),
                 "unit_tasks_page": lambda: reads.open_tasks(
                     conn, unit_code=UNIT, limit=PAGE, offset=0
                 ),
-                "unit_tasks_total": lambda: reads.count_open_tasks(conn, unit_code=UNIT),
+                "unit_tasks_total": lambda: reads.count_open_tasks(conn, unit_code=UNIT, cap=cap),
                 "unit_tasks_unpaged": lambda: reads.open_tasks(conn, unit_code=UNIT),
-            }
-
-        def exact_counts() -> dict[str, Callable[[], Awaitable[Any]]]:
-            """The totals counted to the last row, as they were before the lists' cap."""
-            return {
-                "overdue_total": lambda: reads.count_overdue(conn, unit=None, cap=NO_CAP),
-                "staff_page": lambda: reads.search_inquiries(
-                    conn,
-                    status=None,
-                    unit=None,
-                    category=None,
-                    channel=None,
-                    overdue=None,
-                    received_from=None,
-                    received_to=None,
-                    limit=PAGE,
-                    offset=0,
-                    cap=NO_CAP,
-                ),
-                "unit_tasks_total": lambda: reads.count_open_tasks(
-                    conn, unit_code=UNIT, cap=NO_CAP
-                ),
             }
 
         figures: dict[str, dict[str, float]] = {}
         for name, call in queries().items():
             figures[name] = {"indexed_ms": await _median_ms(call, repeats)}
-        for name, call in exact_counts().items():
-            figures[name]["exact_ms"] = await _median_ms(call, repeats)
+        # The totals counted to the last row, as they were before the lists' cap.
+        exact = queries(cap=NO_CAP)
+        for name in COUNTED:
+            figures[name]["exact_ms"] = await _median_ms(exact[name], repeats)
         transaction = conn.transaction()
         await transaction.start()
         try:
