@@ -90,6 +90,12 @@ async def test_a_merged_case_gets_the_main_case_answer_and_closes(service: Servi
     await service.wait_for(
         "SELECT 1 FROM inquiries WHERE id = $1::uuid AND status = 'closed'", duplicate["id"]
     )
+    # The outbox dispatcher delivers the answer apart from the case (README: Notifications).
+    await service.wait_for(
+        "SELECT 1 FROM notifications WHERE inquiry_id = $1::uuid AND audience = 'citizen'"
+        " AND kind = 'feedback' AND status = 'sent'",
+        duplicate["id"],
+    )
     row = await _row(service, duplicate["id"])
     assert row["close_reason"] == "merged"
     assert row["reply_content"] == answer
