@@ -116,6 +116,7 @@ def build_worker(
         activities=[
             cases.record_case,
             cases.route_case,
+            cases.receive_and_route,
             cases.load_policy,
             cases.load_case_policy,
             cases.plan,

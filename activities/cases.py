@@ -94,7 +94,12 @@ class CaseActivities:
     @classified
     async def record_case(self, inquiry: InquiryInput) -> None:
         """Store the case as received (受理), marked as run by the case workflow."""
-        async with self._pool.acquire() as conn, conn.transaction():
+        async with self._pool.acquire() as conn:
+            await self._record_received(conn, inquiry)
+        self._outbox.wake()
+
+    async def _record_received(self, conn: Conn, inquiry: InquiryInput) -> None:
+        async with conn.transaction():
             await inquiry_repo.record_received(
                 conn,
                 inquiry=inquiry,
@@ -108,7 +113,6 @@ class CaseActivities:
                 kind="received",
                 at=inquiry.received_at,
             )
-        self._outbox.wake()
 
     async def _policy(self, conn: Conn, category: str, priority: str) -> CasePolicy:
         """The category's policy with the targets its priority overrides."""
@@ -124,8 +128,22 @@ class CaseActivities:
     async def route_case(self, inquiry: InquiryInput) -> CaseRoute:
         """The responsible unit by the rules, and the policy for the category and priority."""
         async with self._pool.acquire() as conn:
-            policy = await self._policy(conn, inquiry.category, inquiry.priority)
-            rules = await directory.active_rules(conn)
+            return await self._route(conn, inquiry)
+
+    @activity.defn
+    @classified
+    async def receive_and_route(self, inquiry: InquiryInput) -> CaseRoute:
+        """`record_case`, then `route_case`, on one connection: one activity for a case started
+        at revision 1 (workflows/revision.py)."""
+        async with self._pool.acquire() as conn:
+            await self._record_received(conn, inquiry)
+            route = await self._route(conn, inquiry)
+        self._outbox.wake()
+        return route
+
+    async def _route(self, conn: Conn, inquiry: InquiryInput) -> CaseRoute:
+        policy = await self._policy(conn, inquiry.category, inquiry.priority)
+        rules = await directory.active_rules(conn)
         decision = choose_unit(
             rules, category=inquiry.category, district=inquiry.district, content=inquiry.content
         )

@@ -37,6 +37,7 @@ from service.inquiry_models import InquiryCreate
 from service.intake_directory import DatabaseUnavailable, IntakeClient, IntakeDirectory, with_db
 from service.principals import Staff
 from workflows.case import CaseInput, CaseOutcome, CaseWorkflow
+from workflows.revision import CURRENT as CASE_REVISION
 
 log = structlog.get_logger(__name__)
 
@@ -181,7 +182,7 @@ async def _start(
     try:
         return await temporal.start_workflow(
             CaseWorkflow.run,
-            CaseInput(inquiry=inquiry, answered_on_site=answered_on_site),
+            CaseInput(inquiry=inquiry, answered_on_site=answered_on_site, revision=CASE_REVISION),
             id=workflow_id,
             task_queue=task_queue,
             memo=memo.as_memo(),

@@ -64,7 +64,7 @@ with workflow.unsafe.imports_passed_through():
 
 # Workflow code of this package runs in the sandbox too (not passed through), so the domain
 # modules it imports are registered there and payload type hints resolve when decoding.
-from workflows import recorder
+from workflows import recorder, revision
 from workflows.cohandling import CoHandlingWorkflow
 from workflows.options import execute, execute_short
 from workflows.timer import AgendaTimer
@@ -77,6 +77,8 @@ class CaseInput:
     state: CaseState | None = None  # carried over continue-as-new
     policy: CasePolicy | None = None
     history_limit: int = 0  # continue-as-new past this many events (0: when the server says)
+    # workflows/revision.py: 0 for cases started before revisions, which ask `patched`.
+    revision: int = 0
 
 
 @dataclass
@@ -123,11 +125,13 @@ class CaseWorkflow:
         self._lock = asyncio.Lock()
         self._timer = AgendaTimer(lambda: self.s.agenda)
         self._queued_replies: list[ReplySubmission] = []
+        self.revision = 0  # the start input's, read by workflows/revision.py
 
     # ---- the run: set up, then wait for the next ladder step or a change ----
 
     @workflow.run
     async def run(self, start: CaseInput) -> CaseOutcome:
+        self.revision = start.revision
         self._inquiry_or_none = start.inquiry
         if start.state is not None and start.policy is not None:
             self.s, self._policy_or_none = start.state, start.policy
@@ -142,6 +146,7 @@ class CaseWorkflow:
                         state=steps.pruned(self.s),
                         policy=self._policy,
                         history_limit=start.history_limit,
+                        revision=start.revision,
                     )
                 )
             await self._next_turn()
@@ -155,8 +160,11 @@ class CaseWorkflow:
         )
 
     async def _begin(self, start: CaseInput) -> None:
-        await execute_short(CaseActivities.record_case, self._inquiry)
-        route = await execute_short(CaseActivities.route_case, self._inquiry)
+        if self.revision >= 1:
+            route = await execute_short(CaseActivities.receive_and_route, self._inquiry)
+        else:
+            await execute_short(CaseActivities.record_case, self._inquiry)
+            route = await execute_short(CaseActivities.route_case, self._inquiry)
         self._policy_or_none = route.policy
         async with self._lock:
             now = workflow.now()
@@ -228,7 +236,7 @@ class CaseWorkflow:
         # The reply clock stops when the handler sent the reply, not when a worker took it up;
         # replies queued before this was so keep the time their history recorded.
         sent = None
-        if workflow.patched("queued-reply-at-sent-time"):
+        if revision.taken("queued-reply-at-sent-time"):
             sent = answers.queued_reply_time(self.s, reply, now)
         await self._apply(
             answers.reply(self.s, reply, self._policy, now, self._inquiry, sent_at=sent)
@@ -511,7 +519,7 @@ class CaseWorkflow:
     async def policy_changed(self) -> None:
         """The category's policy changed: take the new budgets, keep starts and segments."""
         async with self._lock:
-            if workflow.patched("policy-by-priority"):
+            if revision.taken("policy-by-priority"):
                 policy = await execute(
                     CaseActivities.load_case_policy,
                     PolicyRequest(self._inquiry.category, self._inquiry.priority),

@@ -11,6 +11,8 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import CancelledError, FailureError
 
+from workflows import revision
+
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
 # Activities are idempotent, so a transient fault (the database restarting) is retried for as long
 # as it lasts; a permanent one raises ApplicationError(non_retryable=True) in the activity.
@@ -53,7 +55,7 @@ async def execute_short(activity: Callable[[Any, P], Awaitable[R]], arg: P) -> R
     retries a transient fault, fails at its first try on a permanent one, and shows either in
     the history, the UI and GET /api/v1/supervision/stuck.
     """
-    if not workflow.patched(LOCAL_PATCH):
+    if not revision.taken(LOCAL_PATCH):
         return await execute(activity, arg)
     try:
         return await workflow.execute_local_activity_method(

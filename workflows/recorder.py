@@ -27,6 +27,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes
     from workflows.options import execute_short
 
+from workflows import revision
+
 # Runs that ask this patch first outside a replay record a transition, and ladder steps that move
 # only the agenda, with their re-projection in one activity: one marker and one transaction
 # instead of two (issue 10). `patched` is asked at the run's first record or fire and memoized
@@ -44,7 +46,7 @@ async def record(inquiry_id: str, state: CaseState, policy: CasePolicy, change: 
     """The change's state is the case's now: re-project, then record the event with the new
     clock, its read-model columns, tasks and notices."""
     # A 延期's notices name the new due time, known only after the projection: two activities.
-    if change.announce is None and workflow.patched(ONE_PATCH):
+    if change.announce is None and revision.taken(ONE_PATCH):
         state.seq += 1
         projected: Plan = await execute_short(
             CaseActivities.record_projected,
@@ -70,7 +72,7 @@ async def fire_and_replan(
     fired: FiredSteps, inquiry_id: str, state: CaseState, policy: CasePolicy
 ) -> None:
     """Ladder steps that move only the agenda: recorded, then the clocks re-projected."""
-    if workflow.patched(ONE_PATCH):
+    if revision.taken(ONE_PATCH):
         request = FiredAndPlanned(fired=fired, plan=_plan_request(inquiry_id, state, policy))
         _take(state, await execute_short(CaseActivities.fire_and_plan, request))
     else:

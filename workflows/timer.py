@@ -15,6 +15,7 @@ the first wake where keeping the timer saves a cancel and a restart (two events 
 closed loop whose every change moves the due time never asks and keeps its history as before.
 It is asked at the same point on replay (the same change of the same history), and `patched`
 is memoized per run: a run whose history has no marker there re-arms as before to its end.
+A case started at revision 1 (workflows/revision.py) has the patch built in and asks nothing.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from domain.case import AgendaItem
+
+from workflows import revision
 
 KEPT_PATCH = "agenda-timer-kept"
 
@@ -74,6 +77,8 @@ class AgendaTimer:
         """Woken by a change: whether the running timer may run on (see the module's note)."""
         if self._timer is None:
             return False
+        if self._kept is None and revision.builds_in(KEPT_PATCH):
+            self._kept = True
         agenda = self._agenda()
         if not agenda:  # finished, or nothing to wait for: the next turn disarms if it comes
             return self._kept is True
@@ -82,7 +87,7 @@ class AgendaTimer:
             # not): the next turn re-arms it, so asking here could cost more than it saves.
             return self._kept is True
         if self._kept is None:
-            self._kept = workflow.patched(KEPT_PATCH)
+            self._kept = revision.taken(KEPT_PATCH)
         return self._kept
 
     def _disarm(self) -> None:

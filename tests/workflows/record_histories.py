@@ -124,6 +124,12 @@ ONE = (
 )
 SCENARIOS |= {f"one_{name}": SCENARIOS[name] for name in ONE}
 
+# Cases started at revision 1 (workflows/revision.py): every patch above built in, none asked;
+# receipt and routing in one activity. The paths of every patch the revision builds in.
+# (policy_shorter takes the policy-by-priority reload, reply_queued_at_sent_time its own patch.)
+REVISION_1 = (*ONE, "timer_kept_to_the_close", "merge")
+SCENARIOS |= {f"rev1_{name}": SCENARIOS[name] for name in REVISION_1}
+
 
 NAMES = [n for n in os.environ.get("RECORD", "").split(",") if n] or list(SCENARIOS)
 

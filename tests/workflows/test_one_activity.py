@@ -1,7 +1,10 @@
 """One activity per transition (workflows/recorder.py ONE_PATCH, issue 10): a new case records
 each change with its re-projection in one local activity, and ladder steps that only climb the
 ladder with theirs; a 延期, whose notices name the due time the projection gives, keeps two.
-The histories of cases started before the patch replay as they were (tests/workflows/test_replay.py).
+A case filed now starts at revision 1 (workflows/revision.py): it receives and routes in one
+activity and asks no patch, so its history holds no patch marker and no TemporalChangeVersion
+upsert. The histories of cases started before the patch or the revision replay as they were
+(tests/workflows/test_replay.py).
 """
 
 from __future__ import annotations
@@ -13,9 +16,13 @@ from temporalio.api.enums.v1 import EventType
 
 from tests.cases import act, citizen_messages, events, file_case, handle, row
 from tests.conftest import Service
+from workflows import revision
+from workflows.case import CaseInput
+from workflows.options import LOCAL_PATCH
 from workflows.recorder import ONE_PATCH
 
 MARKER = EventType.EVENT_TYPE_MARKER_RECORDED
+UPSERT = EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES
 
 
 async def test_a_closed_loop_records_each_change_with_its_projection_in_one_activity(
@@ -32,9 +39,20 @@ async def test_a_closed_loop_records_each_change_with_its_projection_in_one_acti
     assert rated.status_code == 200 and rated.json()["status"] == "closed", rated.text
 
     history = await _history(service, inquiry_id)
-    assert ONE_PATCH in _patches(history), _patches(history)
-    # 受理 and routing, then 派单, 签收, 答复 and 回访/办结: one activity each.
-    assert _local_activities(history) == ["record_case", "route_case"] + 4 * ["record_projected"]
+    start = history[0].workflow_execution_started_event_attributes
+    [started_with] = await service.client.data_converter.decode(start.input.payloads, [CaseInput])
+    assert started_with.revision == revision.CURRENT == 1
+    assert ONE_PATCH in revision.BUILT_IN_1 and LOCAL_PATCH in revision.BUILT_IN_1
+    assert _patches(history) == []
+    upserted = [
+        set(e.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields)
+        for e in history
+        if e.event_type == UPSERT
+    ]
+    # One upsert per change (派单, 签收, 答复, 办结), none for a patch's TemporalChangeVersion.
+    assert len(upserted) == 4 and not any("TemporalChangeVersion" in u for u in upserted)
+    # 受理 with routing, then 派单, 签收, 答复 and 回访/办结: one activity each.
+    assert _local_activities(history) == ["receive_and_route"] + 4 * ["record_projected"]
     timeline = await events(service, inquiry_id)
     assert [k for k in timeline if k != "received"] == [
         "dispatched",
@@ -64,7 +82,7 @@ async def test_an_extension_keeps_two_activities_and_names_the_new_due_time(
     kinds = _local_activities(await _history(service, inquiry_id, finished=False))
     # 派单, 签收 and the request: one activity each. The approval's notice names the new reply
     # due time: projected first, then recorded.
-    assert kinds[2:] == 3 * ["record_projected"] + ["plan", "record"], kinds
+    assert kinds[1:] == 3 * ["record_projected"] + ["plan", "record"], kinds
     due = (await row(service, inquiry_id))["reply_due_at"]
     told = [
         body for kind, body in await citizen_messages(service, inquiry_id) if kind == "extension"
