@@ -223,10 +223,14 @@ async def history_of(ctx: Context, workflow_ids: list[str]) -> dict[str, float]:
         counts["events"] += len(history.events)
         for event in history.events:
             counts[EventType.Name(event.event_type)] += 1
+            if event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED:
+                counts[event.marker_recorded_event_attributes.marker_name] += 1
     kinds = {
         "events": "events",
         "activities": "EVENT_TYPE_ACTIVITY_TASK_SCHEDULED",
-        "local_activities": "EVENT_TYPE_MARKER_RECORDED",
+        # The SDK core's markers: a local activity's result, or a patch asked (workflow.patched).
+        "local_activities": "core_local_activity",
+        "patch_markers": "core_patch",
         "workflow_tasks": "EVENT_TYPE_WORKFLOW_TASK_COMPLETED",
         "timers_started": "EVENT_TYPE_TIMER_STARTED",
         "timers_cancelled": "EVENT_TYPE_TIMER_CANCELED",

@@ -29,6 +29,14 @@ def _ratio(value: float | None) -> str:
     return "–" if value is None else f"{value:.2f}"
 
 
+def _patches(history: dict[str, Any]) -> str:
+    """The patch markers apart from the local activities (runs before 2026-12-06 counted every
+    marker as a local activity and stored no such figure)."""
+    if "patch_markers" not in history:
+        return ""
+    return f" {history['patch_markers']:.0f} patch markers,"
+
+
 def _by_m(results: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     steps = results["scale"]
     return steps[0], steps[-1]
@@ -187,7 +195,7 @@ def _loop_rows(results: dict[str, Any]) -> list[str]:
         f" | {_ratio(service_total / bare_total if bare_total else None)}× the CPU |",
         f"| history of one closed case | {hb['events']:.0f} events, {hb['activities']:.0f} activities"
         f" | {hs['events']:.0f} events, {hs['activities']:.0f} activities,"
-        f" {hs['local_activities']:.0f} local activities, {hs['workflow_tasks']:.0f} workflow tasks,"
+        f" {hs['local_activities']:.0f} local activities,{_patches(hs)} {hs['workflow_tasks']:.0f} workflow tasks,"
         f" {hs['search_attribute_upserts']:.0f} search-attribute upserts,"
         f" {hs['timers_started']:.0f} timers started / {hs['timers_cancelled']:.0f} cancelled,"
         f" {hs['updates']:.0f} updates | {_ratio(hs['events'] / hb['events'] if hb['events'] else None)}× the events |",
