@@ -334,6 +334,16 @@ def test_at_least_two_workers_poll_the_task_queue() -> None:
     assert replicas(worker) >= 2
 
 
+def test_the_workers_are_healthy_before_the_api_starts_cases() -> None:
+    """A case carries the revision of the API that started it (workflows/revision.py): on an
+    upgrade the workers of the new image must run before the API of the new image starts any."""
+    api, worker = services()["api"], services()["worker"]
+    assert api["depends_on"]["worker"] == {"condition": "service_healthy"}
+    assert "api" not in worker["depends_on"]
+    # Otherwise the two wait for the same services.
+    assert {k: v for k, v in api["depends_on"].items() if k != "worker"} == worker["depends_on"]
+
+
 def test_every_long_running_service_has_a_healthcheck() -> None:
     long_running = {
         name: service
