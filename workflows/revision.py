@@ -9,8 +9,9 @@ rest of the input), and every patch below is built into it, so it asks none of t
 before revisions (revision 0: every history recorded before this change and every case still
 running from then) ask `patched` exactly where they asked it before and replay as they did.
 
-A later change to running cases still goes through `patched`; once no case of an older revision
-runs, a new revision may build that patch in as well.
+A later change to running cases still goes through `patched`, which cases of revision 1 then
+ask; a revision 2 may build that patch in for the cases started after it, as revision 1 did for
+the patches before it.
 """
 
 from __future__ import annotations
@@ -20,16 +21,14 @@ from temporalio import workflow
 # The revision the API starts new cases at.
 CURRENT = 1
 
-# Built into revision 1: the patches of the case workflow up to issue 10.
-BUILT_IN_1 = frozenset(
-    {
-        "policy-by-priority",
-        "queued-reply-at-sent-time",
-        "local-transition-activities",
-        "one-activity-per-transition",
-        "agenda-timer-kept",
-    }
-)
+# Each patch of the case workflow built in, by the first revision that has it built in.
+BUILT_IN = {
+    "policy-by-priority": 1,
+    "queued-reply-at-sent-time": 1,
+    "local-transition-activities": 1,
+    "one-activity-per-transition": 1,
+    "agenda-timer-kept": 1,
+}
 
 
 def of_run() -> int:
@@ -39,7 +38,8 @@ def of_run() -> int:
 
 def builds_in(patch: str) -> bool:
     """Whether the running case's revision has this patch built in (nothing to ask)."""
-    return patch in BUILT_IN_1 and of_run() >= 1
+    since = BUILT_IN.get(patch)
+    return since is not None and of_run() >= since
 
 
 def taken(patch: str) -> bool:

@@ -42,7 +42,7 @@ async def test_a_closed_loop_records_each_change_with_its_projection_in_one_acti
     start = history[0].workflow_execution_started_event_attributes
     [started_with] = await service.client.data_converter.decode(start.input.payloads, [CaseInput])
     assert started_with.revision == revision.CURRENT == 1
-    assert ONE_PATCH in revision.BUILT_IN_1 and LOCAL_PATCH in revision.BUILT_IN_1
+    assert revision.BUILT_IN[ONE_PATCH] == revision.BUILT_IN[LOCAL_PATCH] == 1
     assert _patches(history) == []
     upserted = [
         set(e.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields)
