@@ -16,19 +16,24 @@ the patches before it.
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from temporalio import workflow
 
 # The revision the API starts new cases at.
 CURRENT = 1
 
 # Each patch of the case workflow built in, by the first revision that has it built in.
-BUILT_IN = {
-    "policy-by-priority": 1,
-    "queued-reply-at-sent-time": 1,
-    "local-transition-activities": 1,
-    "one-activity-per-transition": 1,
-    "agenda-timer-kept": 1,
-}
+# Read-only: the workflows' modules are shared by every run a worker holds (core/runner.py).
+BUILT_IN = MappingProxyType(
+    {
+        "policy-by-priority": 1,
+        "queued-reply-at-sent-time": 1,
+        "local-transition-activities": 1,
+        "one-activity-per-transition": 1,
+        "agenda-timer-kept": 1,
+    }
+)
 
 
 def of_run() -> int:
