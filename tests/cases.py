@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHandle
 
 from domain.ids import case_workflow_id
 from tests.conftest import Service, inquiry_body
+from workflows.case import CaseInput
 
 
 async def file_case(service: Service, category: str, **body: Any) -> tuple[str, str]:
@@ -83,3 +86,27 @@ async def citizen_messages(service: Service, inquiry_id: str) -> list[tuple[str,
             inquiry_id,
         )
     return [(r["kind"], r["body"]) for r in rows]
+
+
+async def started_with(service: Service, history: list[Any]) -> CaseInput:
+    """The start input of a run, from its history's first event."""
+    start = history[0].workflow_execution_started_event_attributes
+    [given] = await service.client.data_converter.decode(start.input.payloads, [CaseInput])
+    assert isinstance(given, CaseInput)
+    return given
+
+
+def core_markers(history: list[Any], name: str, detail: str) -> list[dict[str, Any]]:
+    """The SDK core's own markers of that name (`core_patch`, `core_local_activity`), each
+    marker's detail as JSON."""
+    return [
+        json.loads(e.marker_recorded_event_attributes.details[detail].payloads[0].data)
+        for e in history
+        if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+        and e.marker_recorded_event_attributes.marker_name == name
+    ]
+
+
+def patches_asked(history: list[Any]) -> list[str]:
+    """The ids of the patches the run asked `workflow.patched` for (its patch markers)."""
+    return [m["id"] for m in core_markers(history, "core_patch", "patch-data")]

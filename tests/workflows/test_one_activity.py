@@ -9,19 +9,26 @@ upsert. The histories of cases started before the patch or the revision replay a
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from temporalio.api.enums.v1 import EventType
 
-from tests.cases import act, citizen_messages, events, file_case, handle, row
+from tests.cases import (
+    act,
+    citizen_messages,
+    core_markers,
+    events,
+    file_case,
+    handle,
+    patches_asked,
+    row,
+    started_with,
+)
 from tests.conftest import Service
 from workflows import revision
-from workflows.case import CaseInput
 from workflows.options import LOCAL_PATCH
 from workflows.recorder import ONE_PATCH
 
-MARKER = EventType.EVENT_TYPE_MARKER_RECORDED
 UPSERT = EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES
 
 
@@ -39,11 +46,9 @@ async def test_a_closed_loop_records_each_change_with_its_projection_in_one_acti
     assert rated.status_code == 200 and rated.json()["status"] == "closed", rated.text
 
     history = await _history(service, inquiry_id)
-    start = history[0].workflow_execution_started_event_attributes
-    [started_with] = await service.client.data_converter.decode(start.input.payloads, [CaseInput])
-    assert started_with.revision == revision.CURRENT == 1
+    assert (await started_with(service, history)).revision == revision.CURRENT == 1
     assert revision.BUILT_IN[ONE_PATCH] == revision.BUILT_IN[LOCAL_PATCH] == 1
-    assert _patches(history) == []
+    assert patches_asked(history) == []
     upserted = [
         set(e.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields)
         for e in history
@@ -97,17 +102,5 @@ async def _history(service: Service, inquiry_id: str, *, finished: bool = True) 
     return [e async for e in case.fetch_history_events()]
 
 
-def _markers(history: list[Any], name: str, detail: str) -> list[dict[str, Any]]:
-    return [
-        json.loads(e.marker_recorded_event_attributes.details[detail].payloads[0].data)
-        for e in history
-        if e.event_type == MARKER and e.marker_recorded_event_attributes.marker_name == name
-    ]
-
-
-def _patches(history: list[Any]) -> list[str]:
-    return [m["id"] for m in _markers(history, "core_patch", "patch-data")]
-
-
 def _local_activities(history: list[Any]) -> list[str]:
-    return [m["activity_type"] for m in _markers(history, "core_local_activity", "data")]
+    return [m["activity_type"] for m in core_markers(history, "core_local_activity", "data")]
