@@ -65,6 +65,12 @@ class Settings(BaseSettings):
     # not per proxy. Trust only proxies that overwrite the header (deploy/proxy/nginx.conf does).
     forwarded_allow_ips: str = "127.0.0.1"
     api_port: int = 8000
+    # How long the API keeps an idle HTTP connection open. Longer than any client that reuses
+    # connections keeps one idle (nginx's upstream keepalive_timeout, 60 s in
+    # deploy/proxy/nginx.conf; httpx's 5 s), so the client always closes first. A server that
+    # closes first races the next request on that connection: the client sees it dropped, and
+    # nginx does not send a POST again. uvicorn's own default is 5 s.
+    api_keep_alive_seconds: float = 75.0
     temporal_port: int = 7233
     temporal_ui_port: int = 8233
     var_dir: Path = Path("var")

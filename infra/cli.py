@@ -80,6 +80,7 @@ async def _serve(settings: Settings, *, client: Client, with_api: bool, with_wor
             server_header=False,
             proxy_headers=True,
             forwarded_allow_ips=settings.forwarded_allow_ips,
+            timeout_keep_alive=settings.api_keep_alive_seconds,
         )
         server = _Server(config)
         tasks.append(asyncio.create_task(server.serve()))

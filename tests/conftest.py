@@ -183,7 +183,13 @@ async def service(
     app = create_app(settings, pool=pool, temporal=temporal_env.client)
     server = _QuietServer(
         uvicorn.Config(
-            app, host="127.0.0.1", port=0, log_config=None, lifespan="on", server_header=False
+            app,
+            host="127.0.0.1",
+            port=0,
+            log_config=None,
+            lifespan="on",
+            server_header=False,
+            timeout_keep_alive=settings.api_keep_alive_seconds,  # as `inquiry api` does
         )
     )
     server_task = asyncio.create_task(server.serve())

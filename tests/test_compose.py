@@ -328,6 +328,26 @@ def test_the_api_sees_the_client_address_the_proxy_sets() -> None:
     assert headers == ["$remote_addr"], headers
 
 
+def test_the_proxy_closes_an_idle_connection_to_the_api_before_the_api_does() -> None:
+    """Whichever side closes an idle keep-alive connection first races the next request on it.
+    When the API closes first, a POST nginx sends at that moment fails, and nginx does not send
+    a POST to another replica: the citizen gets a 502. So the API must hold longer."""
+    conf = nginx_conf()
+    upstream = re.search(r"upstream\s+inquiry_api\s*\{([^}]*)\}", conf)
+    assert upstream, "no inquiry_api upstream"
+    assert re.search(r"^\s*keepalive\s+\d+\s*;", upstream.group(1), re.M), "no pooled upstream"
+    proxy_holds = re.search(r"^\s*keepalive_timeout\s+(\d+)s\s*;", upstream.group(1), re.M)
+    # Unset, nginx holds an idle upstream connection 60 s.
+    proxy_seconds = int(proxy_holds.group(1)) if proxy_holds else 60
+    api_env = environment(services()["api"])
+    api_seconds = float(
+        api_env.get(
+            "API_KEEP_ALIVE_SECONDS", Settings.model_fields["api_keep_alive_seconds"].default
+        )
+    )
+    assert api_seconds > proxy_seconds, (api_seconds, proxy_seconds)
+
+
 def test_at_least_two_workers_poll_the_task_queue() -> None:
     worker = services()["worker"]
     assert "container_name" not in worker and not worker.get("ports")
