@@ -61,7 +61,7 @@ async def record(inquiry_id: str, state: CaseState, policy: CasePolicy, change: 
         state.seq += 1
         transition = _transition(inquiry_id, state, change)
         await execute_short(CaseActivities.record, transition.projected(state.deadlines))
-    search_attributes.upsert(state)
+    _show(state)
 
 
 async def fire(fired: FiredSteps) -> None:
@@ -78,7 +78,15 @@ async def fire_and_replan(
     else:
         await fire(fired)
         await plan(inquiry_id, state, policy)
-    search_attributes.upsert(state)
+    _show(state)
+
+
+def _show(state: CaseState) -> None:
+    """The case's search attributes after a change: only what changed from revision 2 on."""
+    if revision.of_run() >= revision.UPSERT_CHANGED:
+        search_attributes.upsert_changed(state)
+    else:
+        search_attributes.upsert(state)
 
 
 def _plan_request(inquiry_id: str, state: CaseState, policy: CasePolicy) -> PlanRequest:

@@ -10,8 +10,13 @@ before revisions (revision 0: every history recorded before this change and ever
 running from then) ask `patched` exactly where they asked it before and replay as they did.
 
 A later change to running cases still goes through `patched`, which cases of revision 1 then
-ask; a revision 2 may build that patch in for the cases started after it, as revision 1 did for
-the patches before it.
+ask; a later revision may build that patch in for the cases started after it, as revision 1 did
+for the patches before it.
+
+Revision 2 changes what a new case shows Temporal's web UI, not what it records: it upserts only
+the overdue view's search attributes that changed (workflows/search_attributes.py
+`upsert_changed`), and no longer InquiryStatus, which changed at every transition. A closed loop
+upserts once (at 派单) instead of four times. Cases of revision 0 and 1 upsert as before.
 """
 
 from __future__ import annotations
@@ -21,7 +26,10 @@ from types import MappingProxyType
 from temporalio import workflow
 
 # The revision the API starts new cases at.
-CURRENT = 1
+CURRENT = 2
+
+# From this revision on a case upserts only the search attributes that changed (see above).
+UPSERT_CHANGED = 2
 
 # Each patch of the case workflow built in, by the first revision that has it built in.
 # Read-only: the workflows' modules are shared by every run a worker holds (core/runner.py).

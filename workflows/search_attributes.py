@@ -1,4 +1,9 @@
-"""Custom search attributes kept current by the case workflow (overdue lists in the web UI)."""
+"""Custom search attributes kept current by the case workflow (overdue lists in the web UI).
+
+Each upsert is two costs on the server: an event in the case's history and a write to its
+visibility store. Cases started at revision 2 or later (workflows/revision.py) upsert only what
+changed; earlier ones upsert every attribute at every transition, as their histories recorded.
+"""
 
 from __future__ import annotations
 
@@ -44,3 +49,23 @@ def upsert(state: CaseState) -> None:
     if state.deadlines.reply_due is not None:
         updates.append(REPLY_DUE_AT.value_set(state.deadlines.reply_due))
     workflow.upsert_search_attributes(updates)
+
+
+def upsert_changed(state: CaseState) -> None:
+    """The overdue view (unit, reply due time, level, overdue) where it differs from what the
+    run shows; no upsert when nothing does. What the run shows is its start's search attributes
+    (carried over by continue-as-new) and its upserts since, so a replay decides the same.
+    InquiryStatus is not set: the status is the read model's (the staff pages and the API)."""
+    shown = workflow.info().typed_search_attributes
+    updates: list[SearchAttributeUpdate[Any]] = []
+    if shown.get(ESCALATION_LEVEL) != state.level:
+        updates.append(ESCALATION_LEVEL.value_set(state.level))
+    if shown.get(OVERDUE) != state.overdue:
+        updates.append(OVERDUE.value_set(state.overdue))
+    if state.unit is not None and shown.get(RESPONSIBLE_UNIT) != state.unit:
+        updates.append(RESPONSIBLE_UNIT.value_set(state.unit))
+    due = state.deadlines.reply_due
+    if due is not None and shown.get(REPLY_DUE_AT) != due:
+        updates.append(REPLY_DUE_AT.value_set(due))
+    if updates:
+        workflow.upsert_search_attributes(updates)

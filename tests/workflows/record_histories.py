@@ -130,6 +130,11 @@ SCENARIOS |= {f"one_{name}": SCENARIOS[name] for name in ONE}
 REVISION_1 = (*ONE, "timer_kept_to_the_close", "merge")
 SCENARIOS |= {f"rev1_{name}": SCENARIOS[name] for name in REVISION_1}
 
+# Cases started at revision 2: search attributes upserted only where they changed. The paths
+# above, and a transfer, whose upsert is the unit alone.
+REVISION_2 = (*REVISION_1, "transfer")
+SCENARIOS |= {f"rev2_{name}": SCENARIOS[name] for name in REVISION_2}
+
 
 NAMES = [n for n in os.environ.get("RECORD", "").split(",") if n] or list(SCENARIOS)
 

@@ -1,7 +1,7 @@
 """The agenda timer (workflows/timer.py) after workflow.patched("agenda-timer-kept"): a change
 that leaves the first due time in place keeps the running Temporal timer, and a case that closes
-leaves it to the server. A case filed now starts at revision 1 (workflows/revision.py), which has
-the patch built in: it asks nothing, so no marker, and even a closed loop whose every change
+leaves it to the server. A case filed now starts at revision 1 or later (workflows/revision.py), which
+has the patch built in: it asks nothing, so no marker, and even a closed loop whose every change
 moves the due time leaves its last timer to the server. Cases started before the revision ask
 the patch lazily, as the replayed histories v2_path_timer_* and v2_path_one_* show."""
 

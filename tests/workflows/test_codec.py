@@ -38,8 +38,9 @@ CORE_MARKER_DETAIL = {"core_patch": "patch-data", "core_local_activity": "data"}
 def payloads_in(message: Message) -> Iterator[Payload]:
     """Every Payload anywhere in a protobuf message (inputs, results, memo, headers, failures),
     except search attributes: Temporal indexes those in plain form, and the case workflow's hold
-    only status, unit, due time, level and overdue (workflows/search_attributes.py); and except
-    the core's own marker detail (CORE_MARKER_DETAIL)."""
+    only status (before revision 2), unit, due time, level and overdue
+    (workflows/search_attributes.py); and except the core's own marker detail
+    (CORE_MARKER_DETAIL)."""
     if isinstance(message, Payload):
         yield message
         return

@@ -1,9 +1,9 @@
 """One activity per transition (workflows/recorder.py ONE_PATCH, issue 10): a new case records
 each change with its re-projection in one local activity, and ladder steps that only climb the
 ladder with theirs; a 延期, whose notices name the due time the projection gives, keeps two.
-A case filed now starts at revision 1 (workflows/revision.py): it receives and routes in one
+A case filed now starts at revision 2 (workflows/revision.py): it receives and routes in one
 activity and asks no patch, so its history holds no patch marker and no TemporalChangeVersion
-upsert. The histories of cases started before the patch or the revision replay as they were
+upsert, and it upserts only the search attributes that changed. The histories of cases started before the patch or the revision replay as they were
 (tests/workflows/test_replay.py).
 """
 
@@ -46,7 +46,7 @@ async def test_a_closed_loop_records_each_change_with_its_projection_in_one_acti
     assert rated.status_code == 200 and rated.json()["status"] == "closed", rated.text
 
     history = await _history(service, inquiry_id)
-    assert (await started_with(service, history)).revision == revision.CURRENT == 1
+    assert (await started_with(service, history)).revision == revision.CURRENT == 2
     assert revision.BUILT_IN[ONE_PATCH] == revision.BUILT_IN[LOCAL_PATCH] == 1
     assert patches_asked(history) == []
     upserted = [
@@ -54,8 +54,9 @@ async def test_a_closed_loop_records_each_change_with_its_projection_in_one_acti
         for e in history
         if e.event_type == UPSERT
     ]
-    # One upsert per change (派单, 签收, 答复, 办结), none for a patch's TemporalChangeVersion.
-    assert len(upserted) == 4 and not any("TemporalChangeVersion" in u for u in upserted)
+    # Revision 2: the overdue view once, at 派单; 签收, 答复 and 办结 change none of it, and
+    # no patch's TemporalChangeVersion is upserted.
+    assert upserted == [{"ResponsibleUnit", "ReplyDueAt", "EscalationLevel", "Overdue"}], upserted
     # 受理 with routing, then 派单, 签收, 答复 and 回访/办结: one activity each.
     assert _local_activities(history) == ["receive_and_route"] + 4 * ["record_projected"]
     timeline = await events(service, inquiry_id)

@@ -23,6 +23,7 @@ from tests.cases import patches_asked, started_with
 from tests.cases import row as _row
 from tests.conftest import Service, inquiry_body
 from workflows import revision
+from workflows import search_attributes as sa
 from workflows.case import CaseInput, CaseWorkflow
 
 
@@ -390,6 +391,9 @@ async def test_a_long_urgent_case_continues_as_new_and_keeps_its_state(service: 
     carried = list((await handle.fetch_history()).events)
     assert (await started_with(service, carried)).revision == revision.CURRENT
     assert patches_asked(events) == patches_asked(carried) == []
+    # It upserts only what changed from what it started with (revision 2), and still shows
+    # the overdue view: the unit the first run set.
+    assert description.typed_search_attributes.get(sa.RESPONSIBLE_UNIT) == "open_affairs"
 
     state = await _query_state(handle)
     assert state.status == "dispatched"

@@ -123,6 +123,28 @@ def test_histories_are_committed() -> None:
         "v2_path_rev1_return_redispatch.json",
         "v2_path_rev1_timer_kept_to_the_close.json",
         "v2_path_rev1_urgent_unsigned_redispatch.json",
+        # Revision 2: search attributes upserted only where they changed; a continued run
+        # starts with them and upserts none.
+        "v2_path_rev2_calendar_change.json",
+        "v2_path_rev2_cohandling_answered_1.json",
+        "v2_path_rev2_cohandling_answered_2.json",
+        "v2_path_rev2_continued_as_new_carried_over.json",
+        "v2_path_rev2_continued_as_new_first_run.json",
+        "v2_path_rev2_continued_as_new_last_run.json",
+        "v2_path_rev2_extension.json",
+        "v2_path_rev2_info_withdrawn.json",
+        "v2_path_rev2_ladder.json",
+        "v2_path_rev2_merge_1.json",
+        "v2_path_rev2_merge_2.json",
+        "v2_path_rev2_on_site.json",
+        "v2_path_rev2_policy_shorter.json",
+        "v2_path_rev2_rated_and_not_rated_1.json",
+        "v2_path_rev2_rated_and_not_rated_2.json",
+        "v2_path_rev2_reply_queued_at_sent_time.json",
+        "v2_path_rev2_return_redispatch.json",
+        "v2_path_rev2_timer_kept_to_the_close.json",
+        "v2_path_rev2_transfer.json",
+        "v2_path_rev2_urgent_unsigned_redispatch.json",
     } <= names
 
 
