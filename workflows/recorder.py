@@ -4,7 +4,8 @@ Module functions the CaseWorkflow (workflows/case.py) calls. The order of the ac
 running case's history. Before ONE_PATCH: `plan`, then `record` (or `fire_steps`, then `plan`),
 then the search-attribute upsert. After it: one activity for both (`record_projected`,
 `fire_and_plan`), then the upsert. They run as local activities in cases started after
-workflows/options.py LOCAL_PATCH, as ordinary ones before.
+workflows/options.py LOCAL_PATCH, as ordinary ones before. Cases of revision 2 upsert only the
+search attributes that changed, and none when nothing did (`_show`).
 """
 
 from __future__ import annotations
