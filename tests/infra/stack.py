@@ -120,6 +120,13 @@ class Stack:
                     )
                 await asyncio.sleep(0.3)
 
+    async def serve_api(self, temporal_address: str, env: dict[str, str] | None = None) -> None:
+        """`inquiry migrate`, then `inquiry api` against that Temporal server, until ready."""
+        migrated = self.inquiry("migrate")
+        assert await exited(migrated, within=30) == 0, self.output(migrated)
+        api_env = {"TEMPORAL_ADDRESS": temporal_address, **(env or {})}
+        await self.ready(self.inquiry("api", env=api_env))
+
     def temporal_servers(self) -> list[int]:
         """Pids of the Temporal servers running on this var/'s database file."""
         db_file = str(self.var / "temporal.db")

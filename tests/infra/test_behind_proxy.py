@@ -8,7 +8,7 @@ import httpx
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from tests.infra.stack import Stack, exited
+from tests.infra.stack import Stack
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -16,17 +16,10 @@ LOOKUP = "/api/v1/public/inquiries/WQNOSUCHCODE"
 
 
 async def _api(stack: Stack, temporal_env: WorkflowEnvironment, trusted: str) -> httpx.AsyncClient:
-    migrated = stack.inquiry("migrate")
-    assert await exited(migrated, within=30) == 0, stack.output(migrated)
-    api = stack.inquiry(
-        "api",
-        env={
-            "TEMPORAL_ADDRESS": temporal_env.client.service_client.config.target_host,
-            "FORWARDED_ALLOW_IPS": trusted,
-            "PUBLIC_RATE_PER_MINUTE": "1",
-        },
+    await stack.serve_api(
+        temporal_env.client.service_client.config.target_host,
+        {"FORWARDED_ALLOW_IPS": trusted, "PUBLIC_RATE_PER_MINUTE": "1"},
     )
-    await stack.ready(api)
     return httpx.AsyncClient(base_url=f"http://127.0.0.1:{stack.api_port}", timeout=30)
 
 

@@ -13,7 +13,7 @@ import asyncio
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from tests.infra.stack import Stack, exited
+from tests.infra.stack import Stack
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -21,10 +21,7 @@ UVICORN_DEFAULT_SECONDS = 5.0
 
 
 async def _api(stack: Stack, temporal_env: WorkflowEnvironment, **env: str) -> None:
-    migrated = stack.inquiry("migrate")
-    assert await exited(migrated, within=30) == 0, stack.output(migrated)
-    address = temporal_env.client.service_client.config.target_host
-    await stack.ready(stack.inquiry("api", env={"TEMPORAL_ADDRESS": address, **env}))
+    await stack.serve_api(temporal_env.client.service_client.config.target_host, env)
 
 
 async def _health(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> int:
