@@ -4,6 +4,7 @@ with the CPU it cost every process; and the history of a sample of closed cases.
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 import uuid
 from collections import Counter
@@ -22,7 +23,8 @@ from domain.ids import case_workflow_id
 from repository import benchmarks as probes
 from repository import inquiries as reads
 
-GROUPS = ("temporal", "api", "worker", "bare", "postgres")
+GROUPS = ("temporal", "api", "worker", "bare", "postgres", "client")
+STACK_GROUPS = GROUPS[:4]
 LIFECYCLE_CATEGORY = "outage"  # the demo's burst-main rule sends it to pipe_repair
 LIFECYCLE_UNIT = "pipe_repair"
 
@@ -54,9 +56,13 @@ class Context:
 
 
 async def cpu_snapshot(stack: Stack) -> dict[str, dict[int, float]]:
-    """CPU seconds so far of every process of each group (PostgreSQL: the database's backends)."""
-    snap = {name: {pid: procs.cpu_seconds(pid) for pid in stack.pids(name)} for name in GROUPS[:4]}
+    """CPU seconds so far of every process of each group (PostgreSQL: the database's backends;
+    "client": this benchmark process itself, the load generator, which shares the cores)."""
+    snap = {
+        name: {pid: procs.cpu_seconds(pid) for pid in stack.pids(name)} for name in STACK_GROUPS
+    }
     snap["postgres"] = {pid: procs.cpu_seconds(pid) for pid in await stack.postgres_pids()}
+    snap["client"] = {os.getpid(): time.process_time()}
     return snap
 
 

@@ -153,6 +153,16 @@ def _cpu(cpu: dict[str, float], groups: tuple[str, ...]) -> str:
     return " + ".join(f"{names[g]} {cpu[g]:.0f} ms" for g in groups)
 
 
+def _client_row(bare_cpu: dict[str, float], service_cpu: dict[str, float]) -> list[str]:
+    """The load generator's own CPU per case (runs stored before it was read have none)."""
+    if "client" not in bare_cpu or "client" not in service_cpu:
+        return []
+    return [
+        f"| the benchmark's own client per closed case (not counted above; it shares the cores)"
+        f" | {bare_cpu['client']:.1f} ms | {service_cpu['client']:.1f} ms | |"
+    ]
+
+
 def markdown(results: dict[str, Any]) -> str:
     rows = _loop_rows(results) if "lifecycle" in results else []
     scale_rows, lever_rows = _scale_rows(results)
@@ -193,6 +203,7 @@ def _loop_rows(results: dict[str, Any]) -> list[str]:
         f"| CPU per closed case | {_cpu(bare_cpu, ('temporal', 'bare'))} = {bare_total:.0f} ms"
         f" | {_cpu(service_cpu, ('temporal', 'api', 'worker', 'postgres'))} = {service_total:.0f} ms"
         f" | {_ratio(service_total / bare_total if bare_total else None)}× the CPU |",
+        *_client_row(bare_cpu, service_cpu),
         f"| history of one closed case | {hb['events']:.0f} events, {hb['activities']:.0f} activities"
         f" | {hs['events']:.0f} events, {hs['activities']:.0f} activities,"
         f" {hs['local_activities']:.0f} local activities,{_patches(hs)} {hs['workflow_tasks']:.0f} workflow tasks,"

@@ -54,6 +54,7 @@ def test_the_short_benchmark_stores_every_figure(tmp_path: Path) -> None:
     service_cpu = results["lifecycle"]["service"]["cpu_ms_per_case"]
     assert bare_cpu["temporal"] > 0 and bare_cpu["bare"] > 0
     assert all(service_cpu[p] > 0 for p in ("temporal", "api", "worker", "postgres"))
+    assert bare_cpu["client"] > 0 and service_cpu["client"] > 0  # the load generator's own
 
     bare, service = results["history"]["bare"], results["history"]["service"]
     assert bare["sampled"] > 0 and service["sampled"] > 0
