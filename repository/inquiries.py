@@ -208,6 +208,23 @@ async def get_by_tracking_code(conn: Conn, *, code: str) -> asyncpg.Record | Non
     return await conn.fetchrow("SELECT * FROM inquiries WHERE tracking_code = $1", code)
 
 
+async def workflow_version(conn: Conn, *, inquiry_id: UUID) -> int | None:
+    """The version of the workflow that runs the case; None while it is not recorded. A staff
+    action reads only this before it goes to the case, not the whole row (issue 10)."""
+    version = await conn.fetchval(
+        "SELECT workflow_version FROM inquiries WHERE id = $1", inquiry_id
+    )
+    return None if version is None else int(version)
+
+
+async def case_of_tracking_code(conn: Conn, *, code: str) -> tuple[UUID, int] | None:
+    """The id and workflow version of the case a tracking code names."""
+    row = await conn.fetchrow(
+        "SELECT id, workflow_version FROM inquiries WHERE tracking_code = $1", code
+    )
+    return None if row is None else (row["id"], int(row["workflow_version"]))
+
+
 async def list_events(conn: Conn, *, inquiry_id: UUID) -> list[asyncpg.Record]:
     return await conn.fetch(
         "SELECT kind, actor, occurred_at, detail FROM inquiry_events"

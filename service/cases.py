@@ -203,7 +203,7 @@ class CaseService:
         refused and only the signal counts. Cases of the first version answer the same update
         and signal; their state reads as a CaseState through the fields both share (status,
         on_time, replied_at)."""
-        await self._case_row(inquiry_id)
+        await self._workflow_version(inquiry_id)
         sent = datetime.now(UTC)
         reply = ReplySubmission(
             reply_id=str(uuid.uuid4()),
@@ -227,13 +227,15 @@ class CaseService:
 
     async def citizen_supplement(self, tracking_code: str, action: c.Supplement) -> c.CaseState:
         """补正: the citizen's answer; the reply clock runs again."""
-        return await self._act(
+        return await self._update(
             await self._citizens_case(tracking_code), CaseWorkflow.supplement, action
         )
 
     async def citizen_rating(self, tracking_code: str, action: c.Rating) -> c.CaseState:
         """回访: the citizen's rating."""
-        return await self._act(await self._citizens_case(tracking_code), CaseWorkflow.rate, action)
+        return await self._update(
+            await self._citizens_case(tracking_code), CaseWorkflow.rate, action
+        )
 
     # ---- reads ----
 
@@ -319,6 +321,15 @@ class CaseService:
         action: _Sent,
     ) -> c.CaseState:
         await self._running_case(inquiry_id)
+        return await self._update(inquiry_id, update, action)
+
+    async def _update(
+        self,
+        inquiry_id: UUID,
+        update: UpdateMethodMultiParam[[CaseWorkflow, _Sent], c.CaseState],
+        action: _Sent,
+    ) -> c.CaseState:
+        """The action, stamped, to a case already known to run the case workflow."""
         return await self._send(self._case(inquiry_id), update, self._stamped(action))
 
     def _stamped(self, action: _Sent) -> _Sent:
@@ -362,29 +373,32 @@ class CaseService:
                     "the case took the action; it is recorded as soon as it can be",
                 ) from None
 
-    async def _case_row(self, inquiry_id: UUID) -> asyncpg.Record:
+    async def _workflow_version(self, inquiry_id: UUID) -> int:
+        """The version of the case's workflow; 404 when there is no such case."""
         async with self._pool.acquire() as conn:
-            row = await inquiry_repo.get_inquiry(conn, inquiry_id=inquiry_id)
-        if row is None:
+            version = await inquiry_repo.workflow_version(conn, inquiry_id=inquiry_id)
+        if version is None:
             raise no_such_case()
-        return row
+        return version
 
     async def _running_case(self, inquiry_id: UUID) -> None:
         """The case exists and runs the case workflow (the first version takes replies only)."""
-        row = await self._case_row(inquiry_id)
-        if row["workflow_version"] < CASE_WORKFLOW_VERSION:
+        if await self._workflow_version(inquiry_id) < CASE_WORKFLOW_VERSION:
             raise ServiceError(
                 409, "first_version_case", "this case runs the first version: reply only"
             )
 
     async def _citizens_case(self, tracking_code: str) -> UUID:
+        """The case a tracking code names, if it runs the case workflow."""
         async with self._pool.acquire() as conn:
-            row = await inquiry_repo.get_by_tracking_code(conn, code=tracking_code.strip().upper())
-        if row is None:
+            case = await inquiry_repo.case_of_tracking_code(
+                conn, code=tracking_code.strip().upper()
+            )
+        if case is None:
             raise ServiceError(404, "not_found", "no inquiry has this tracking code")
-        if row["workflow_version"] < CASE_WORKFLOW_VERSION:
+        inquiry_id, version = case
+        if version < CASE_WORKFLOW_VERSION:
             raise ServiceError(409, "wrong_state", "this inquiry takes no answers here")
-        inquiry_id: UUID = row["id"]
         return inquiry_id
 
     async def _visible_row(

@@ -94,6 +94,25 @@ async def test_recording_received_answers_the_status_the_inquiry_has_and_moves_i
     assert events == 1, f"expected one received event, found {events}"
 
 
+async def test_a_case_is_found_by_id_and_by_tracking_code_with_its_workflow_version(
+    pool: asyncpg.Pool,
+) -> None:
+    """The reads a staff or citizen action makes before it goes to the case."""
+    inquiry = an_inquiry()
+    inquiry_id = uuid.UUID(inquiry.inquiry_id)
+    async with pool.acquire() as conn:
+        before = await repo.workflow_version(conn, inquiry_id=inquiry_id)
+        unknown = await repo.case_of_tracking_code(conn, code=inquiry.tracking_code)
+        await repo.record_received(
+            conn, inquiry=inquiry, workflow_id=case_workflow_id(inquiry.inquiry_id), version=1
+        )
+        version = await repo.workflow_version(conn, inquiry_id=inquiry_id)
+        by_code = await repo.case_of_tracking_code(conn, code=inquiry.tracking_code)
+    assert (before, unknown) == (None, None), "an unrecorded case is not found"
+    assert version == 1, f"expected workflow version 1, read {version}"
+    assert by_code == (inquiry_id, 1), f"expected {(inquiry_id, 1)}, read {by_code}"
+
+
 async def test_events_notices_and_steps_are_written_once_per_key(pool: asyncpg.Pool) -> None:
     inquiry = an_inquiry()
     async with pool.acquire() as conn:
