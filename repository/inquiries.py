@@ -17,36 +17,53 @@ from domain.case import OPEN_STATUSES, CaseStatus
 from domain.models import InquiryInput
 from repository import Conn
 
-# 受理 in one statement (one round trip, atomic without a transaction of its own): the row, its
-# workflow version and the `received` event, each once; and the status the inquiry has. The event
-# may name the row its sibling inserts: the foreign key is checked at the statement's end. When
-# the row was there already, the status comes from the statement's snapshot (NULL only when a
-# concurrent insert of the same inquiry committed meanwhile).
-_RECORD_RECEIVED = """
+# 受理: the row and its `received` event, each once (the event may name the row its sibling
+# inserts: the foreign key is checked at the statement's end), and the status the inquiry has.
+# It is written twice at nearly the same instant: by the API once it started the workflow, and by
+# the workflow's receive_and_route. `ON CONFLICT (id)` does not do for that: when both inserts
+# pass PostgreSQL's check for a conflicting row before either is in the index, the second fails
+# on the unique index of the tracking code or of the workflow id, which that clause does not cover
+# (seen in the benchmark: an intake answered 500; the activity would have failed for good). With
+# no target every unique index is covered, so the second waits for the first and does nothing;
+# it then reads the row in a statement of its own, whose snapshot sees what the first committed.
+# Should another inquiry hold the tracking code (about 84 random bits: never expected), no row is
+# inserted and the event's foreign key refuses the statement: never silently.
+_INSERT_RECEIVED = """
 WITH inserted AS (
     INSERT INTO inquiries (id, tracking_code, workflow_id, channel, category, content,
         citizen_name, citizen_phone, citizen_email, address, district, external_ref,
         submitted_by, status, received_at, priority, lat, long, workflow_version)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
-    ON CONFLICT (id) DO UPDATE SET workflow_version = EXCLUDED.workflow_version
-        WHERE inquiries.workflow_version <> EXCLUDED.workflow_version
+    ON CONFLICT DO NOTHING
     RETURNING status
 ), event AS (
     INSERT INTO inquiry_events (inquiry_id, event_key, kind, actor, occurred_at, detail)
     VALUES ($1, 'received', 'received', $13, $15, $20)
     ON CONFLICT (inquiry_id, event_key) DO NOTHING
 )
-SELECT coalesce((SELECT status FROM inserted), (SELECT status FROM inquiries WHERE id = $1))
+SELECT status FROM inserted
+"""
+
+# The row was there: move it to this workflow version if it has another; its status now.
+_RECEIVED_BEFORE = """
+WITH moved AS (
+    UPDATE inquiries SET workflow_version = $2
+    WHERE id = $1 AND workflow_version <> $2
+    RETURNING status
+)
+SELECT coalesce((SELECT status FROM moved), (SELECT status FROM inquiries WHERE id = $1))
 """
 
 
 async def record_received(
     conn: Conn, *, inquiry: InquiryInput, workflow_id: str, version: int
 ) -> str | None:
-    """受理: the inquiry row and its first timeline event, once; the inquiry's status now."""
+    """受理: the inquiry row and its first timeline event, once; the inquiry's status now. One
+    statement when the row is new, two when it was there."""
+    inquiry_id = UUID(inquiry.inquiry_id)
     status = await conn.fetchval(
-        _RECORD_RECEIVED,
-        UUID(inquiry.inquiry_id),
+        _INSERT_RECEIVED,
+        inquiry_id,
         inquiry.tracking_code,
         workflow_id,
         inquiry.channel,
@@ -67,6 +84,8 @@ async def record_received(
         version,
         {"channel": inquiry.channel, "category": inquiry.category},
     )
+    if status is None:
+        status = await conn.fetchval(_RECEIVED_BEFORE, inquiry_id, version)
     return None if status is None else str(status)
 
 

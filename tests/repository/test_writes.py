@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
+import pytest
 
 from domain.ids import case_workflow_id
 from domain.models import Citizen, InquiryInput
@@ -15,6 +17,7 @@ from repository import inquiries as repo
 from tests.assertions import assert_fields, assert_once_each, assert_same_items
 
 AT = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+RACES = 200  # pairs of writers; before the fix 1–3 of their 400 writes failed, every run
 # A reply clock of 36 natural hours from AT, as a plan stores it.
 REPLY_LEDGER = {"target": "reply", "unit": "natural_hours", "budget": 36.0,
                 "started_at": AT.isoformat(), "segments": []}  # fmt: skip
@@ -92,6 +95,61 @@ async def test_recording_received_answers_the_status_the_inquiry_has_and_moves_i
     assert (first, again, moved) == ("received", "dispatched", "dispatched")
     assert_fields(row, "the inquiry recorded three times", status="dispatched", workflow_version=3)
     assert events == 1, f"expected one received event, found {events}"
+
+
+async def test_the_api_and_the_worker_recording_one_inquiry_at_once_both_succeed(
+    pool: asyncpg.Pool,
+) -> None:
+    """Intake writes the received row twice at nearly the same instant: the API after it started
+    the workflow (no transaction), and the workflow's receive_and_route in a transaction with
+    its notice. Whichever comes second must find the row, not fail on the tracking code's or the
+    workflow id's unique index (the API answered 500, the activity failed for good)."""
+
+    async def as_the_api(inquiry: InquiryInput) -> str | None:
+        async with pool.acquire() as conn:
+            return await repo.record_received(
+                conn, inquiry=inquiry, workflow_id=case_workflow_id(inquiry.inquiry_id), version=2
+            )
+
+    async def as_the_worker(inquiry: InquiryInput) -> str | None:
+        async with pool.acquire() as conn, conn.transaction():
+            status = await repo.record_received(
+                conn, inquiry=inquiry, workflow_id=case_workflow_id(inquiry.inquiry_id), version=2
+            )
+            await conn.execute("SELECT pg_sleep(0.002)")  # the notice, written before COMMIT
+            return status
+
+    inquiries = [an_inquiry() for _ in range(RACES)]
+    # All pairs at once over the pool's ten connections: the two writers of an inquiry take
+    # connections next to each other, and the load widens the window between check and insert.
+    outcomes = await asyncio.gather(
+        *(write(inquiry) for inquiry in inquiries for write in (as_the_api, as_the_worker)),
+        return_exceptions=True,
+    )
+    failures = [repr(outcome)[:160] for outcome in outcomes if isinstance(outcome, BaseException)]
+    assert not failures, f"{len(failures)} of {2 * RACES} writes failed: {failures[:3]}"
+    assert set(outcomes) == {"received"}, f"statuses answered: {set(outcomes)}"
+    ids = [uuid.UUID(inquiry.inquiry_id) for inquiry in inquiries]
+    async with pool.acquire() as conn:
+        rows = await conn.fetchval("SELECT count(*) FROM inquiries WHERE id = ANY($1)", ids)
+        events = await conn.fetchval(
+            "SELECT count(*) FROM inquiry_events WHERE inquiry_id = ANY($1)", ids
+        )
+    assert (rows, events) == (RACES, RACES), f"{rows} rows and {events} events for {RACES}"
+
+
+async def test_a_tracking_code_taken_by_another_inquiry_is_refused(pool: asyncpg.Pool) -> None:
+    """Never silently: a row not written is an inquiry lost."""
+    first, second = an_inquiry(), an_inquiry()
+    second.tracking_code = first.tracking_code
+    async with pool.acquire() as conn:
+        await received(conn, first)
+        with pytest.raises(asyncpg.IntegrityConstraintViolationError):
+            await received(conn, second)
+        found = await conn.fetchval(
+            "SELECT count(*) FROM inquiries WHERE id = $1", uuid.UUID(second.inquiry_id)
+        )
+    assert found == 0, "the second inquiry has a row under a code that is not its own"
 
 
 async def test_a_case_is_found_by_id_and_by_tracking_code_with_its_workflow_version(
