@@ -163,6 +163,23 @@ def _client_row(bare_cpu: dict[str, float], service_cpu: dict[str, float]) -> li
     ]
 
 
+def _failures_row(intake: dict[str, Any], life: dict[str, Any]) -> list[str]:
+    """The cases that failed in the rounds, with the first error of each side; none: no row."""
+    sides = {}
+    for side in ("bare", "service"):
+        runs = (intake[side], life[side])
+        failed = sum(run.get("failed", 0) for run in runs)
+        errors = [error for run in runs for error in run.get("errors", [])]
+        shown = errors[0][:160].replace("|", "/").replace("`", "'") if errors else ""
+        first = f" (first: `{shown}`)" if errors else ""
+        sides[side] = f"{failed}{first}"
+    if sides == {"bare": "0", "service": "0"}:
+        return []
+    return [
+        f"| cases that failed (intake and lifecycle, all rounds) | {sides['bare']} | {sides['service']} | |"
+    ]
+
+
 def markdown(results: dict[str, Any]) -> str:
     rows = _loop_rows(results) if "lifecycle" in results else []
     scale_rows, lever_rows = _scale_rows(results)
@@ -204,6 +221,7 @@ def _loop_rows(results: dict[str, Any]) -> list[str]:
         f" | {_cpu(service_cpu, ('temporal', 'api', 'worker', 'postgres'))} = {service_total:.0f} ms"
         f" | {_ratio(service_total / bare_total if bare_total else None)}× the CPU |",
         *_client_row(bare_cpu, service_cpu),
+        *_failures_row(intake, life),
         f"| history of one closed case | {hb['events']:.0f} events, {hb['activities']:.0f} activities"
         f" | {hs['events']:.0f} events, {hs['activities']:.0f} activities,"
         f" {hs['local_activities']:.0f} local activities,{_patches(hs)} {hs['workflow_tasks']:.0f} workflow tasks,"

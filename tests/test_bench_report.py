@@ -1,0 +1,32 @@
+"""The benchmark's page shows the cases that failed in a run, and shows nothing when none did.
+
+A failed case is counted, not retried (bench/load.py); a run whose table hid it would present a
+rate over fewer cases as if every one had closed.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+from bench.report import markdown
+
+STORED = Path(__file__).resolve().parents[1] / "bench/results/20261206T1533Z-staff-reads-b1.json"
+
+
+def test_a_run_without_failures_has_no_failure_row() -> None:
+    results = json.loads(STORED.read_text())
+    assert "cases that failed" not in markdown(results)
+
+
+def test_a_failed_case_is_shown_with_its_first_error() -> None:
+    results = copy.deepcopy(json.loads(STORED.read_text()))
+    error = 'RuntimeError(\'intake answered 500: {"error": "internal"} | `x`\')'
+    results["lifecycle"]["service"].update(failed=1, errors=[error])
+    results["intake"]["bare"].update(failed=2, errors=["TimeoutError()"])
+    (row,) = [line for line in markdown(results).splitlines() if "cases that failed" in line]
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    assert len(cells) == 4, f"the row keeps the table's four columns: {row}"
+    assert cells[1] == "2 (first: `TimeoutError()`)", cells[1]
+    assert cells[2].startswith("1 (first: `RuntimeError('intake answered 500"), cells[2]
