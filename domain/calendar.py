@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -27,6 +28,15 @@ def day_kind(d: date, extra: Mapping[date, bool] | None = None) -> tuple[bool, b
     """Return (is_working_day, known) for a China date; unpublished years fall back to Mon-Fri."""
     if extra is not None and d in extra:
         return bool(extra[d]), True
+    return _published_kind(d)
+
+
+@functools.lru_cache(maxsize=8192)
+def _published_kind(d: date) -> tuple[bool, bool]:
+    """The published schedule's answer for a date, kept: the library checks each date against
+    the first and last day of its whole table (a min and a max over every holiday), which was
+    85 % of planning a working-day case (docs/levers/calendar.md). The table is part of the
+    installed package, so the answer for a date never changes while the process runs."""
     try:
         # Covers statutory holidays and make-up working weekends (调休) for published years.
         return bool(chinese_calendar.is_workday(d)), True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
+import chinese_calendar
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -53,6 +54,19 @@ def test_day_kind_extra_overrides_first_and_is_known() -> None:
     assert day_kind(date(2027, 1, 1), extra) == (False, True)
     assert day_kind(date(2026, 11, 7), extra) == (True, True)
     assert day_kind(date(2027, 1, 4), extra) == (True, False)
+
+
+def test_day_kind_kept_per_date_answers_as_the_published_schedule_does() -> None:
+    """day_kind keeps the library's answer per date (domain/calendar.py): asked twice, every day
+    of three years, published or not, answers what chinese_calendar itself says."""
+    day, last = date(2025, 1, 1), date(2027, 12, 31)
+    while day <= last:
+        try:
+            expected = (chinese_calendar.is_workday(day), True)
+        except NotImplementedError:
+            expected = (day.weekday() < 5, False)
+        assert day_kind(day) == day_kind(day) == expected, day
+        day += timedelta(days=1)
 
 
 # --- add_natural ------------------------------------------------------------------------------
