@@ -165,19 +165,15 @@ def _client_row(bare_cpu: dict[str, float], service_cpu: dict[str, float]) -> li
 
 def _failures_row(intake: dict[str, Any], life: dict[str, Any]) -> list[str]:
     """The cases that failed in the rounds, with the first error of each side; none: no row."""
-    sides = {}
+    cells = []
     for side in ("bare", "service"):
-        runs = (intake[side], life[side])
-        failed = sum(run.get("failed", 0) for run in runs)
-        errors = [error for run in runs for error in run.get("errors", [])]
+        failed = intake[side].get("failed", 0) + life[side].get("failed", 0)
+        errors = intake[side].get("errors", []) + life[side].get("errors", [])
         shown = errors[0][:160].replace("|", "/").replace("`", "'") if errors else ""
-        first = f" (first: `{shown}`)" if errors else ""
-        sides[side] = f"{failed}{first}"
-    if sides == {"bare": "0", "service": "0"}:
+        cells.append(f"{failed} (first: `{shown}`)" if shown else str(failed))
+    if cells == ["0", "0"]:
         return []
-    return [
-        f"| cases that failed (intake and lifecycle, all rounds) | {sides['bare']} | {sides['service']} | |"
-    ]
+    return [f"| cases that failed (intake and lifecycle, all rounds) | {cells[0]} | {cells[1]} | |"]
 
 
 def markdown(results: dict[str, Any]) -> str:

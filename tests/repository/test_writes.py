@@ -37,8 +37,8 @@ def an_inquiry() -> InquiryInput:
     )
 
 
-async def received(conn: asyncpg.Connection, inquiry: InquiryInput) -> None:
-    await repo.record_received(
+async def received(conn: asyncpg.Connection, inquiry: InquiryInput) -> str | None:
+    return await repo.record_received(
         conn, inquiry=inquiry, workflow_id=case_workflow_id(inquiry.inquiry_id), version=2
     )
 
@@ -107,15 +107,11 @@ async def test_the_api_and_the_worker_recording_one_inquiry_at_once_both_succeed
 
     async def as_the_api(inquiry: InquiryInput) -> str | None:
         async with pool.acquire() as conn:
-            return await repo.record_received(
-                conn, inquiry=inquiry, workflow_id=case_workflow_id(inquiry.inquiry_id), version=2
-            )
+            return await received(conn, inquiry)
 
     async def as_the_worker(inquiry: InquiryInput) -> str | None:
         async with pool.acquire() as conn, conn.transaction():
-            status = await repo.record_received(
-                conn, inquiry=inquiry, workflow_id=case_workflow_id(inquiry.inquiry_id), version=2
-            )
+            status = await received(conn, inquiry)
             await conn.execute("SELECT pg_sleep(0.002)")  # the notice, written before COMMIT
             return status
 
