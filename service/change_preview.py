@@ -1,9 +1,15 @@
 """A preview of a calendar or policy change: how many open cases would change due time and how
-many would become overdue at once. Reads only; the maths is domain.reprojection's."""
+many would become overdue at once. Reads only; the maths is domain.reprojection's.
+
+The re-projection is pure CPU: two plans per open case, about half a millisecond for a case on
+working days, so seconds at many thousands of open cases. It runs in a thread, not in the API's
+event loop, so every other request on the process goes on being answered meanwhile (the thread
+shares the interpreter's lock, which it yields every few milliseconds)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import asyncio
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, cast
 
@@ -31,6 +37,30 @@ def _open_cases(rows: Iterable[asyncpg.Record]) -> list[tuple[OpenCase, str, str
         assert isinstance(ledgers, dict)
         ledgers[r["target"]] = ledger_from_json(r["ledger"])
     return list(cases.values())
+
+
+Settings = Mapping[tuple[str, str], tuple[Setting, Setting]]
+
+
+def _compare(
+    rows: Sequence[asyncpg.Record], settings: Settings, now: datetime, *, new_policy: bool
+) -> Preview:
+    """Each open case (its clock rows) under its (category, priority)'s current and proposed
+    settings; cases whose category has no policy row are left out."""
+    chosen = [
+        (case, *settings[(category, priority)])
+        for case, category, priority in _open_cases(rows)
+        if (category, priority) in settings
+    ]
+    return preview(chosen, now, new_policy=new_policy)
+
+
+async def _compared(
+    rows: Sequence[asyncpg.Record], settings: Settings, now: datetime | None, *, new_policy: bool
+) -> Preview:
+    """_compare in a worker thread (see the module's note)."""
+    at = now or datetime.now(UTC)
+    return await asyncio.to_thread(_compare, rows, settings, at, new_policy=new_policy)
 
 
 def _policy(row: asyncpg.Record | Mapping[str, Any], targets: Mapping[str, Any]) -> CasePolicy:
@@ -63,16 +93,12 @@ async def calendar_change(
 ) -> Preview:
     """Days to set (day -> working?) and overrides to remove, against every open case."""
     async with pool.acquire() as conn:
-        cases = _open_cases(await projections.open_case_clocks(conn, category=None))
-        policies = await _policies(conn, {(cat, prio) for _, cat, prio in cases})
+        rows = await projections.open_case_clocks(conn, category=None)
+        policies = await _policies(conn, {(r["category"], r["priority"]) for r in rows})
         extra = await calendar_repo.overrides(conn)
     proposed = {d: w for d, w in extra.items() if d not in set(remove_days)} | dict(set_days)
-    chosen = [
-        (case, Setting(policies[(cat, prio)], extra), Setting(policies[(cat, prio)], proposed))
-        for case, cat, prio in cases
-        if (cat, prio) in policies
-    ]
-    return preview(chosen, now or datetime.now(UTC), new_policy=False)
+    settings = {key: (Setting(p, extra), Setting(p, proposed)) for key, p in policies.items()}
+    return await _compared(rows, settings, now, new_policy=False)
 
 
 async def policy_change(
@@ -90,14 +116,15 @@ async def policy_change(
         row = await case_repo.policy_row(conn, category=category)
         if row is None:
             raise ServiceError(404, "not_found", f"there is no category {category!r}")
-        cases = _open_cases(await projections.open_case_clocks(conn, category=category))
-        targets = {p: await _targets(conn, category, p) for p in {p for _, _, p in cases}}
+        rows = await projections.open_case_clocks(conn, category=category)
+        targets = {p: await _targets(conn, category, p) for p in {r["priority"] for r in rows}}
         extra = await calendar_repo.overrides(conn)
     changed_row = {**dict(row), **fields} if priority is None else dict(row)
-    chosen = []
-    for case, _, prio in cases:
-        current = _policy(row, targets[prio])
-        new_targets = fields if priority == prio else targets[prio]
-        proposed = _policy(changed_row, new_targets)
-        chosen.append((case, Setting(current, extra), Setting(proposed, extra)))
-    return preview(chosen, now or datetime.now(UTC), new_policy=True)
+    settings = {
+        (category, prio): (
+            Setting(_policy(row, own), extra),
+            Setting(_policy(changed_row, fields if priority == prio else own), extra),
+        )
+        for prio, own in targets.items()
+    }
+    return await _compared(rows, settings, now, new_policy=True)

@@ -3,6 +3,8 @@ applying the change then moves the due times exactly as previewed."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import UTC, date, datetime, timedelta
 
 from domain.calendar import CHINA_TZ
@@ -76,6 +78,67 @@ async def test_a_calendar_preview_moves_working_day_cases(service: Service) -> N
     assert mine[0].reply_due_before == due
     assert mine[0].reply_due_after is not None and mine[0].reply_due_after > due
     assert got.changed >= 1 and got.open_cases >= got.changed
+
+
+# n copies of one case's read-model row and its clock ledgers, each with a new id (no workflow
+# behind a copy: the preview reads only these two tables); returns the copies' ids.
+_COPY_WITH_CLOCKS = """
+WITH plan AS MATERIALIZED (
+    SELECT gen_random_uuid() AS id FROM generate_series(1, $2::int)
+), copied AS (
+    INSERT INTO inquiries
+    SELECT (jsonb_populate_record(NULL::inquiries, to_jsonb(i) || jsonb_build_object(
+        'id', plan.id,
+        'tracking_code', i.tracking_code || '/copy-' || plan.id,
+        'workflow_id', i.workflow_id || '/copy-' || plan.id))).*
+    FROM plan, inquiries i WHERE i.id = $1::uuid
+), clocks AS (
+    INSERT INTO sla_clocks
+    SELECT (jsonb_populate_record(NULL::sla_clocks,
+        to_jsonb(c) || jsonb_build_object('inquiry_id', plan.id))).*
+    FROM plan, sla_clocks c WHERE c.inquiry_id = $1::uuid
+)
+SELECT array_agg(id) FROM plan
+"""
+
+
+async def test_the_event_loop_answers_while_a_large_preview_is_computed(
+    service: Service,
+) -> None:
+    """Two plans per open case on working days is seconds of CPU at many thousands of cases:
+    the API's loop (this test's loop, where the API runs) must not stall for all of it."""
+    category = await service.category(clock="working_days", reply_within=3)
+    inquiry_id, _ = await file_case(service, category)
+    async with service.pool.acquire() as conn:
+        copies = await conn.fetchval(_COPY_WITH_CLOCKS, inquiry_id, 3000)
+    stalls: list[float] = []
+    done = asyncio.Event()
+
+    async def heartbeat() -> None:
+        last = time.perf_counter()
+        while not done.is_set():
+            await asyncio.sleep(0.005)
+            now = time.perf_counter()
+            stalls.append(now - last)
+            last = now
+
+    beating = asyncio.create_task(heartbeat())
+    try:
+        started = time.perf_counter()
+        got = await change_preview.policy_change(
+            service.pool, category=category, fields={"reply_within": 1.0}
+        )
+        took = time.perf_counter() - started
+    finally:
+        done.set()
+        await beating
+        async with service.pool.acquire() as conn:
+            await conn.execute("DELETE FROM sla_clocks WHERE inquiry_id = ANY($1)", copies)
+            await conn.execute("DELETE FROM inquiries WHERE id = ANY($1)", copies)
+    assert (got.open_cases, got.changed) == (3001, 3001)
+    # Computed in the loop, the longest stall would be nearly all of `took` (the reads before it
+    # are a small part); in a thread, the loop gets the interpreter back every few milliseconds.
+    assert max(stalls) < took / 4, (max(stalls), took)
 
 
 def _next_weekday(day: date) -> date:
