@@ -24,13 +24,15 @@ from bench import burst, copies, report, scale, stack
 from bench.load import Run, summary
 from bench.phases import (
     GROUPS,
-    LIFECYCLE_UNIT,
+    LIFECYCLE_CATEGORY,
     Context,
     bare_intake,
     bare_lifecycle,
     history_of,
+    looping_categories,
     service_intake,
     service_lifecycle,
+    unit_of,
 )
 
 RESULTS = stack.ROOT / "bench" / "results"
@@ -44,6 +46,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--intake", type=int, default=300, help="starts per intake sub-phase")
     parser.add_argument("--lifecycle", type=int, default=200, help="cases per lifecycle sub-phase")
     parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument(
+        "--category",
+        default=LIFECYCLE_CATEGORY,
+        choices=looping_categories(),
+        help="the demo category the intake and lifecycle phases file (outage: natural hours;"
+        " consultation, help: working days)",
+    )
     parser.add_argument(
         "--unloaded", type=int, default=30, help="lifecycles per side at concurrency 1 (0: none)"
     )
@@ -225,7 +234,8 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
                 stack=running,
                 http=http,
                 key=await running.intake_key(),
-                handler=await running.token("handler", LIFECYCLE_UNIT),
+                handler=await running.token("handler", unit_of(args.category)),
+                category=args.category,
             )
             print(
                 f"stack ready in {time.perf_counter() - started:.0f} s "

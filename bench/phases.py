@@ -19,35 +19,53 @@ from bench import procs
 from bench.bare import BareWorkflow
 from bench.load import Run, Timed, run_many
 from bench.stack import Stack
+from domain import directory
 from domain.ids import case_workflow_id
+from domain.routing import choose_unit
 from repository import benchmarks as probes
 from repository import inquiries as reads
 
 GROUPS = ("temporal", "api", "worker", "bare", "postgres", "client")
 STACK_GROUPS = GROUPS[:4]
-LIFECYCLE_CATEGORY = "outage"  # the demo's burst-main rule sends it to pipe_repair
-LIFECYCLE_UNIT = "pipe_repair"
+LIFECYCLE_CATEGORY = "outage"  # the default; the demo's burst-main rule sends it to pipe_repair
+CONTENT = "中山路口爆管，水漫到路面"
+DISTRICT = "和平区"
+
+
+def looping_categories() -> list[str]:
+    """The demo categories whose case closes on the citizen's rating right after the reply (no
+    review step), so the lifecycle below can run them: `--category` takes one of these."""
+    return [c.code for c in directory.CATEGORIES if "review" not in directory.POLICIES[c.code]]
+
+
+def unit_of(category: str) -> str:
+    """The unit the demo's routing rules send the benchmark's inquiry of this category to (the
+    handler who acts on the lifecycle's cases belongs to it)."""
+    rules = directory.RULES
+    return choose_unit(rules, category=category, district=DISTRICT, content=CONTENT).unit_code
 
 
 def inquiry_body(category: str, i: int) -> dict[str, Any]:
     return {
         "category": category,
-        "content": f"中山路口爆管，水漫到路面 #{i}",
+        "content": f"{CONTENT} #{i}",
         "citizen": {"name": "张三", "phone": "13812345678"},
         "address": "中山路1号",
-        "district": "和平区",
+        "district": DISTRICT,
         "external_ref": f"bench-{uuid.uuid4().hex[:10]}",
     }
 
 
 @dataclass
 class Context:
-    """What the phases share: the stack, one HTTP client, the credentials they act with."""
+    """What the phases share: the stack, one HTTP client, the credentials they act with, and
+    the category the intake and lifecycle phases file (the handler belongs to its unit)."""
 
     stack: Stack
     http: httpx.AsyncClient
     key: dict[str, str]
     handler: dict[str, str]
+    category: str = LIFECYCLE_CATEGORY
     closed_service: list[str] = field(default_factory=list)
     closed_bare: list[str] = field(default_factory=list)
 
@@ -156,7 +174,7 @@ async def service_intake(ctx: Context, n: int, concurrency: int) -> tuple[Run, d
     filed: list[str] = []
 
     async def one(i: int, run: Run) -> None:
-        filed.append((await file_inquiry(ctx, run, LIFECYCLE_CATEGORY, i))["id"])
+        filed.append((await file_inquiry(ctx, run, ctx.category, i))["id"])
 
     async def drain(run: Run) -> None:
         await until_all_dispatched(ctx.stack, filed, within=300)
@@ -197,7 +215,7 @@ async def service_lifecycle(ctx: Context, n: int, concurrency: int) -> tuple[Run
     """受理 → 派单 → 签收 → 答复 → 回访 rating → 办结, each step over HTTP as staff would."""
 
     async def one(i: int, run: Run) -> None:
-        answer = await file_inquiry(ctx, run, LIFECYCLE_CATEGORY, i)
+        answer = await file_inquiry(ctx, run, ctx.category, i)
         inquiry_id, code = answer["id"], answer["tracking_code"]
         async with Timed(run, "dispatch"):
             await until_dispatched(ctx.stack, inquiry_id)

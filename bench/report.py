@@ -194,6 +194,7 @@ def _loop_rows(results: dict[str, Any]) -> list[str]:
     intake, life, hist = results["intake"], results["lifecycle"], results["history"]
     args = results["meta"]["args"] if "meta" in results else {}
     n, c, n_life = args.get("intake"), args.get("concurrency"), args.get("lifecycle")
+    category = args.get("category", "outage")  # runs before --category filed outage
     bi, si = intake["bare"], intake["service"]
     bl, sl = life["bare"], life["service"]
     bare_cpu, service_cpu = bl["cpu_ms_per_case"], sl["cpu_ms_per_case"]
@@ -206,11 +207,12 @@ def _loop_rows(results: dict[str, Any]) -> list[str]:
     rows = [
         "| figure | bare Temporal | this service | ratio |",
         "|---|---|---|---|",
-        f"| intake: starts/s ({n} at concurrency {c}, per round) | {bi['rate']:.1f} `start_workflow`/s"
+        f"| intake: starts/s ({n} at concurrency {c}, per round; `{category}`) | {bi['rate']:.1f} `start_workflow`/s"
         f" (p50 {_ms(bi['steps']['start']['p50'])}, p95 {_ms(bi['steps']['start']['p95'])})"
         f" | {si['rate']:.1f} `POST /api/v1/inquiries`/s (p50 {_ms(si['steps']['intake']['p50'])},"
         f" p95 {_ms(si['steps']['intake']['p95'])}) | **{_ratio(intake['ratio'])}** (rounds: {rounds}) |",
-        f"| full lifecycle/s ({n_life} at concurrency {c}, per round) | {bl['rate']:.1f}/s"
+        f"| full lifecycle/s ({n_life} at concurrency {c}, per round; `{category}`)"
+        f" | {bl['rate']:.1f}/s"
         f" | {sl['rate']:.2f} closed/s (intake → 签收 → reply → rating → closed)"
         f" | **{_ratio(life['ratio'])}** (rounds: {rounds_life}) |",
         f"| CPU per closed case | {_cpu(bare_cpu, ('temporal', 'bare'))} = {bare_total:.0f} ms"

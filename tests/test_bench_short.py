@@ -17,7 +17,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from bench import sandbox
+from bench import report, sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
 STAFF_STEPS = ("intake", "dispatch", "acknowledge", "reply", "rating")
@@ -89,6 +89,44 @@ def test_the_short_benchmark_stores_every_figure(tmp_path: Path) -> None:
     assert burst["histories"] == burst["cases"]
     assert burst["workflow_task_timeouts"] >= 0 and burst["workflow_task_failures"] >= 0
     assert results["targets"][-1]["value"] is not None
+
+
+@pytest.mark.timeout(300)
+def test_the_loop_runs_a_working_day_category(tmp_path: Path) -> None:
+    """`--category consultation`: the intake and lifecycle phases file 咨询 (its clocks in working
+    days and hours), acted on by a handler of the unit the demo rules send it to (business
+    windows); a handler of any other unit would be refused, and the cases would count as failed."""
+    output, page = tmp_path / "consultation.json", tmp_path / "benchmarks.md"
+    args = [sys.executable, "-m", "bench", "--category", "consultation"]
+    args += ["--intake", "20", "--lifecycle", "10", "--concurrency", "5", "--rounds", "1"]
+    args += ["--unloaded", "0", "--scale", "", "--burst", "0"]
+    args += ["--output", str(output), "--docs", str(page)]
+    page.write_text("<!-- bench:begin -->\n<!-- bench:end -->\n")
+    if os.environ.get("TEST_DATABASE_URL"):
+        args += ["--database-url", os.environ["TEST_DATABASE_URL"]]
+    done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=280)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    results = json.loads(output.read_text())
+    assert results["meta"]["args"]["category"] == "consultation"
+    for kind in ("intake", "lifecycle"):
+        service = results[kind]["service"]
+        assert service["done"] > 0 and service["failed"] == 0, service["errors"]
+    assert "scale" not in results and "burst" not in results
+    assert "`consultation`" in report.markdown(results)
+    assert "`consultation`" in page.read_text()
+
+
+def test_a_category_the_loop_cannot_close_is_refused() -> None:
+    """A category with a review step (投诉: the unit head approves the reply) does not close on
+    the rating right after the reply, so the loop would fail every case: refused at the start."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--short", "--category", "complaint"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and "invalid choice: 'complaint'" in done.stderr, done.stderr
 
 
 async def test_the_sandbox_benchmark_measures_both_runners() -> None:
