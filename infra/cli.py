@@ -16,6 +16,7 @@ from pathlib import Path
 
 import structlog
 import uvicorn
+from fastapi import FastAPI
 from temporalio.client import Client
 from temporalio.service import RPCError
 
@@ -47,6 +48,29 @@ class _Server(uvicorn.Server):
         yield
 
 
+def api_server(
+    app: FastAPI, settings: Settings, *, host: str | None = None, port: int | None = None
+) -> uvicorn.Server:
+    """The API's server as `inquiry api` runs it; the tests serve the app through it too (on a
+    free port). No access log: the app logs each request itself, personal data masked. The
+    client address is taken from X-Forwarded-For only when the connection comes from
+    FORWARDED_ALLOW_IPS (the proxy). Idle connections are kept longer than the proxy keeps its
+    pool. A failing lifespan stops the server rather than serving without its clients."""
+    config = uvicorn.Config(
+        app,
+        host=settings.api_host if host is None else host,
+        port=settings.api_port if port is None else port,
+        log_config=None,
+        lifespan="on",
+        access_log=False,
+        server_header=False,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+        timeout_keep_alive=settings.api_keep_alive_seconds,
+    )
+    return _Server(config)
+
+
 def _stop_on_signals(stop: asyncio.Event) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -70,19 +94,7 @@ async def _serve(settings: Settings, *, client: Client, with_api: bool, with_wor
         await _ensure_schedules(client, settings)
         tasks.append(asyncio.create_task(worker.run()))
     if with_api:
-        app = create_app(settings, pool=pool, temporal=client)
-        config = uvicorn.Config(
-            app,
-            host=settings.api_host,
-            port=settings.api_port,
-            log_config=None,
-            access_log=False,
-            server_header=False,
-            proxy_headers=True,
-            forwarded_allow_ips=settings.forwarded_allow_ips,
-            timeout_keep_alive=settings.api_keep_alive_seconds,
-        )
-        server = _Server(config)
+        server = api_server(create_app(settings, pool=pool, temporal=client), settings)
         tasks.append(asyncio.create_task(server.serve()))
     try:
         done, _ = await asyncio.wait(

@@ -14,7 +14,6 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-import uvicorn
 from temporalio.client import Client
 from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
 from temporalio.worker import Worker
@@ -25,6 +24,7 @@ from core.db import create_pool
 from core.settings import Settings
 from core.temporal import data_converter, payload_codec
 from infra.accounts import add_intake_key, add_user, load_demo_data
+from infra.cli import api_server
 from infra.embedded import EmbeddedPostgres, temporal_cli
 from repository.directory import insert_row
 from repository.migrations import migrate
@@ -163,11 +163,6 @@ class Service:
             await asyncio.sleep(0.1)
 
 
-class _QuietServer(uvicorn.Server):
-    def install_signal_handlers(self) -> None:  # older uvicorn
-        pass
-
-
 @pytest.fixture
 async def service(
     pool: asyncpg.Pool, temporal_env: WorkflowEnvironment, database_url: str
@@ -181,17 +176,7 @@ async def service(
         body_timeout_seconds=3,  # tests/security sends a body that never arrives
     )
     app = create_app(settings, pool=pool, temporal=temporal_env.client)
-    server = _QuietServer(
-        uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=0,
-            log_config=None,
-            lifespan="on",
-            server_header=False,
-            timeout_keep_alive=settings.api_keep_alive_seconds,  # as `inquiry api` does
-        )
-    )
+    server = api_server(app, settings, host="127.0.0.1", port=0)  # as `inquiry api` serves it
     server_task = asyncio.create_task(server.serve())
     while not server.started:
         if server_task.done():

@@ -18,15 +18,15 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
-import uvicorn
 from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
 from core.db import create_pool
 from core.settings import Settings
 from infra.accounts import add_user, load_demo_data
+from infra.cli import api_server
 from repository.migrations import migrate
-from tests.conftest import PASSWORD, _QuietServer, _with_database
+from tests.conftest import PASSWORD, _with_database
 from worker import build_worker
 
 SCHEMATHESIS = str(Path(sys.executable).parent / "schemathesis")
@@ -65,11 +65,7 @@ async def served(database_url: str, temporal_env: WorkflowEnvironment) -> AsyncI
         public_rate_per_minute=100_000,
     )
     app = create_app(settings, pool=pool, temporal=temporal_env.client)
-    server = _QuietServer(
-        uvicorn.Config(
-            app, host="127.0.0.1", port=0, log_config=None, lifespan="on", server_header=False
-        )
-    )
+    server = api_server(app, settings, host="127.0.0.1", port=0)
     server_task = asyncio.create_task(server.serve())
     while not server.started:
         if server_task.done():
