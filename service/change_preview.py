@@ -39,11 +39,12 @@ def _open_cases(rows: Iterable[asyncpg.Record]) -> list[tuple[OpenCase, str, str
     return list(cases.values())
 
 
-Settings = Mapping[tuple[str, str], tuple[Setting, Setting]]
+# (category, priority) -> its setting as things stand and under the proposal
+SettingPairs = Mapping[tuple[str, str], tuple[Setting, Setting]]
 
 
 def _compare(
-    rows: Sequence[asyncpg.Record], settings: Settings, now: datetime, *, new_policy: bool
+    rows: Sequence[asyncpg.Record], settings: SettingPairs, now: datetime, *, new_policy: bool
 ) -> Preview:
     """Each open case (its clock rows) under its (category, priority)'s current and proposed
     settings; cases whose category has no policy row are left out."""
@@ -56,7 +57,11 @@ def _compare(
 
 
 async def _compared(
-    rows: Sequence[asyncpg.Record], settings: Settings, now: datetime | None, *, new_policy: bool
+    rows: Sequence[asyncpg.Record],
+    settings: SettingPairs,
+    now: datetime | None,
+    *,
+    new_policy: bool,
 ) -> Preview:
     """_compare in a worker thread (see the module's note)."""
     at = now or datetime.now(UTC)
