@@ -110,7 +110,7 @@ async def test_the_event_loop_answers_while_a_large_preview_is_computed(
     category = await service.category(clock="working_days", reply_within=3)
     inquiry_id, _ = await file_case(service, category)
     async with service.pool.acquire() as conn:
-        copies = await conn.fetchval(_COPY_WITH_CLOCKS, inquiry_id, 3000)
+        copies = await conn.fetchval(_COPY_WITH_CLOCKS, inquiry_id, 6000)
     stalls: list[float] = []
     done = asyncio.Event()
 
@@ -135,10 +135,13 @@ async def test_the_event_loop_answers_while_a_large_preview_is_computed(
         async with service.pool.acquire() as conn:
             await conn.execute("DELETE FROM sla_clocks WHERE inquiry_id = ANY($1)", copies)
             await conn.execute("DELETE FROM inquiries WHERE id = ANY($1)", copies)
-    assert (got.open_cases, got.changed) == (3001, 3001)
-    # Computed in the loop, the longest stall would be nearly all of `took` (the reads before it
-    # are a small part); in a thread, the loop gets the interpreter back every few milliseconds.
-    assert max(stalls) < took / 4, (max(stalls), took)
+    assert (got.open_cases, got.changed) == (6001, 6001)
+    # Computed in the loop, the longest stall is nearly all of `took` (3,001 cases: 1.16 s of
+    # 1.22 s; the reads before it are a small part). In a thread the loop gets the interpreter
+    # back every few milliseconds when it runs alone (16 ms of 0.77 s), but the whole suite on 2
+    # cores leaves it waiting longer for a core (stalls of 0.17–0.35 s in 0.9–1.6 s were seen):
+    # hence twice the cases and half the preview's time as the bound.
+    assert max(stalls) < took / 2, (max(stalls), took)
 
 
 def _next_weekday(day: date) -> date:
