@@ -1,4 +1,5 @@
-"""SQL of the benchmark suite (bench/): its probes of the read model and of PostgreSQL itself.
+"""SQL of the benchmark suite (bench/): its probes of the read model and of PostgreSQL itself,
+and its copies of open cases (also used by the tests that need many open cases).
 
 Nothing in the service calls these; they live here because SQL lives only in repository/.
 """
@@ -151,11 +152,22 @@ async def step_events(conn: Conn, *, ids: list[UUID], after_id: int = 0) -> list
     )
 
 
-# Copies of open cases for the read-model scale (bench/copies.py): each copy is the source row
-# with a new id, tracking code and workflow id (no workflow runs behind it), and a copy of the
+# A copy of a case's read-model row for each (source, id) of `plan`: the source row with a new
+# id, tracking code and workflow id (no workflow runs behind a copy).
+_COPY_ROWS = """
+    INSERT INTO inquiries
+    SELECT (jsonb_populate_record(NULL::inquiries, to_jsonb(i) || jsonb_build_object(
+        'id', plan.id,
+        'tracking_code', i.tracking_code || '/copy-' || plan.id,
+        'workflow_id', i.workflow_id || '/copy-' || plan.id))).*
+    FROM plan JOIN inquiries i ON i.id = plan.source
+"""
+
+# Copies of open cases for the read-model scale (bench/copies.py), each with a copy of its
 # source's open tasks. The plan is materialized, so both inserts see the same new ids; the tasks'
 # foreign key to the copies is checked at the statement's end.
-_COPY_OPEN_CASES = """
+_COPY_OPEN_CASES = (
+    """
 WITH source AS MATERIALIZED (
     SELECT id FROM inquiries
     WHERE status IN ('dispatched', 'handling', 'in_review', 'returned')
@@ -167,18 +179,32 @@ WITH source AS MATERIALIZED (
              AS round
     ORDER BY round, source.id
     LIMIT $2
-), copied AS (
-    INSERT INTO inquiries
-    SELECT (jsonb_populate_record(NULL::inquiries, to_jsonb(i) || jsonb_build_object(
-        'id', plan.id,
-        'tracking_code', i.tracking_code || '/copy-' || plan.id,
-        'workflow_id', i.workflow_id || '/copy-' || plan.id))).*
-    FROM plan JOIN inquiries i ON i.id = plan.source
-)
+), copied AS ("""
+    + _COPY_ROWS
+    + """)
 INSERT INTO tasks (inquiry_id, unit_code, kind, status, due_at, created_at, task_key)
 SELECT plan.id, t.unit_code, t.kind, t.status, t.due_at, t.created_at, t.task_key
 FROM plan JOIN tasks t ON t.inquiry_id = plan.source AND t.status = 'open'
 """
+)
+
+# n copies of one case with its clock ledgers (what a calendar or policy preview reads); the
+# copies' ids.
+_COPY_WITH_CLOCKS = (
+    """
+WITH plan AS MATERIALIZED (
+    SELECT $1::uuid AS source, gen_random_uuid() AS id FROM generate_series(1, $2::int)
+), copied AS ("""
+    + _COPY_ROWS
+    + """), clocks AS (
+    INSERT INTO sla_clocks
+    SELECT (jsonb_populate_record(NULL::sla_clocks,
+        to_jsonb(c) || jsonb_build_object('inquiry_id', plan.id))).*
+    FROM plan JOIN sla_clocks c ON c.inquiry_id = plan.source
+)
+SELECT array_agg(id) FROM plan
+"""
+)
 
 
 async def copy_open_cases(conn: Conn, *, categories: list[str], n: int) -> None:
@@ -186,3 +212,17 @@ async def copy_open_cases(conn: Conn, *, categories: list[str], n: int) -> None:
     open tasks; then VACUUM ANALYZE, which autovacuum would do soon after such an insert."""
     await conn.execute(_COPY_OPEN_CASES, categories, n)
     await conn.execute("VACUUM (ANALYZE) inquiries, tasks")
+
+
+async def copy_case_with_clocks(conn: Conn, *, inquiry_id: UUID | str, n: int) -> list[UUID]:
+    """n copies of one case's row and its clock ledgers, for a preview over many open cases
+    (tests/service/test_change_preview.py); remove them with remove_copies."""
+    copies: list[UUID] = await conn.fetchval(_COPY_WITH_CLOCKS, str(inquiry_id), n)
+    return copies
+
+
+async def remove_copies(conn: Conn, ids: list[UUID]) -> None:
+    """The copies made by copy_case_with_clocks, clocks first."""
+    async with conn.transaction():
+        await conn.execute("DELETE FROM sla_clocks WHERE inquiry_id = ANY($1::uuid[])", ids)
+        await conn.execute("DELETE FROM inquiries WHERE id = ANY($1::uuid[])", ids)

@@ -8,6 +8,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 
 from domain.calendar import CHINA_TZ
+from repository import benchmarks as probes
 from service import change_preview
 from tests.cases import act, file_case, row
 from tests.conftest import Service
@@ -80,28 +81,6 @@ async def test_a_calendar_preview_moves_working_day_cases(service: Service) -> N
     assert got.changed >= 1 and got.open_cases >= got.changed
 
 
-# n copies of one case's read-model row and its clock ledgers, each with a new id (no workflow
-# behind a copy: the preview reads only these two tables); returns the copies' ids.
-_COPY_WITH_CLOCKS = """
-WITH plan AS MATERIALIZED (
-    SELECT gen_random_uuid() AS id FROM generate_series(1, $2::int)
-), copied AS (
-    INSERT INTO inquiries
-    SELECT (jsonb_populate_record(NULL::inquiries, to_jsonb(i) || jsonb_build_object(
-        'id', plan.id,
-        'tracking_code', i.tracking_code || '/copy-' || plan.id,
-        'workflow_id', i.workflow_id || '/copy-' || plan.id))).*
-    FROM plan, inquiries i WHERE i.id = $1::uuid
-), clocks AS (
-    INSERT INTO sla_clocks
-    SELECT (jsonb_populate_record(NULL::sla_clocks,
-        to_jsonb(c) || jsonb_build_object('inquiry_id', plan.id))).*
-    FROM plan, sla_clocks c WHERE c.inquiry_id = $1::uuid
-)
-SELECT array_agg(id) FROM plan
-"""
-
-
 async def test_the_event_loop_answers_while_a_large_preview_is_computed(
     service: Service,
 ) -> None:
@@ -110,7 +89,7 @@ async def test_the_event_loop_answers_while_a_large_preview_is_computed(
     category = await service.category(clock="working_days", reply_within=3)
     inquiry_id, _ = await file_case(service, category)
     async with service.pool.acquire() as conn:
-        copies = await conn.fetchval(_COPY_WITH_CLOCKS, inquiry_id, 6000)
+        copies = await probes.copy_case_with_clocks(conn, inquiry_id=inquiry_id, n=6000)
     stalls: list[float] = []
     done = asyncio.Event()
 
@@ -133,8 +112,7 @@ async def test_the_event_loop_answers_while_a_large_preview_is_computed(
         done.set()
         await beating
         async with service.pool.acquire() as conn:
-            await conn.execute("DELETE FROM sla_clocks WHERE inquiry_id = ANY($1)", copies)
-            await conn.execute("DELETE FROM inquiries WHERE id = ANY($1)", copies)
+            await probes.remove_copies(conn, copies)
     assert (got.open_cases, got.changed) == (6001, 6001)
     # Computed in the loop, the longest stall is nearly all of `took` (3,001 cases: 1.16 s of
     # 1.22 s; the reads before it are a small part). In a thread the loop gets the interpreter
