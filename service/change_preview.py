@@ -56,7 +56,7 @@ def _compare(
     return preview(chosen, now, new_policy=new_policy)
 
 
-async def _compared(
+async def _compare_off_the_loop(
     rows: Sequence[asyncpg.Record],
     settings: SettingPairs,
     now: datetime | None,
@@ -103,7 +103,7 @@ async def calendar_change(
         extra = await calendar_repo.overrides(conn)
     proposed = {d: w for d, w in extra.items() if d not in set(remove_days)} | dict(set_days)
     settings = {key: (Setting(p, extra), Setting(p, proposed)) for key, p in policies.items()}
-    return await _compared(rows, settings, now, new_policy=False)
+    return await _compare_off_the_loop(rows, settings, now, new_policy=False)
 
 
 async def policy_change(
@@ -132,4 +132,4 @@ async def policy_change(
         )
         for prio, own in targets.items()
     }
-    return await _compared(rows, settings, now, new_policy=True)
+    return await _compare_off_the_loop(rows, settings, now, new_policy=True)
