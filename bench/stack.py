@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,7 +28,7 @@ from core.db import init_connection
 from core.settings import Settings
 from core.temporal import connect_temporal
 from infra.accounts import add_intake_key, add_user, load_demo_data
-from infra.embedded import EmbeddedPostgres, TemporalDevServer
+from infra.embedded import EmbeddedPostgres, TemporalDevServer, free_port
 from repository import benchmarks as probes
 from repository.directory import insert_row
 from repository.migrations import ensure_database, migrate
@@ -38,13 +37,6 @@ ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "bench-horse-battery"  # noqa: S105 - accounts of a throwaway database
 # The benchmark's own connections; PostgreSQL CPU is counted for every other backend.
 APPLICATION = "bench"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def with_database(dsn: str, name: str) -> str:

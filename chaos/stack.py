@@ -7,9 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +19,7 @@ import asyncpg
 import httpx
 from temporalio.client import Client
 
+from infra.embedded import free_port
 from infra.processes import alive, processes_naming
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,21 +28,6 @@ OWN_SETTINGS = {"DATABASE_URL", "TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "TASK_
                 "API_HOST", "API_PORT", "TEMPORAL_PORT", "TEMPORAL_UI_PORT", "ENVIRONMENT",
                 "JWT_SECRET", "PUBLIC_RATE_PER_MINUTE", "WORKER_METRICS_ADDRESS"}  # fmt: skip
 APP_DATABASE = "inquiries"
-
-
-def free_port() -> int:
-    """A free port below the kernel's ephemeral range (32768 and up): a part restarted on the
-    same port must not find it taken by some client connection's local end meanwhile."""
-    rng = random.Random()  # noqa: S311 - picking a port, not a secret
-    for _ in range(200):
-        port = rng.randrange(20000, 32768)
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port between 20000 and 32767")
 
 
 def inquiry_command() -> list[str]:

@@ -13,8 +13,10 @@ import contextlib
 import itertools
 import json
 import os
+import random
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -56,8 +58,6 @@ def temporal_cli() -> str:
 
 
 def port_free(port: int, host: str = "127.0.0.1") -> bool:
-    import socket
-
     with socket.socket() as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -65,6 +65,36 @@ def port_free(port: int, host: str = "127.0.0.1") -> bool:
         except OSError:
             return False
     return True
+
+
+def _ephemeral_low() -> int:
+    """The first port Linux hands to `bind(0)` and to client connections (32768 by default)."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+_handed_out: set[int] = set()
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A free port for a server we start later, below the kernel's ephemeral range.
+
+    A port from `bind(0)` comes from that range, and so do the ports the Temporal dev server
+    picks for its own services and the local end of every client connection: in the gap before
+    our server binds it, any of them can take it (the dev server then exits "address already in
+    use"). Below the range only another explicit choice can, and this process never hands out a
+    port twice."""
+    high = _ephemeral_low()
+    low = max(1024, high - 12768)
+    rng = random.Random()  # noqa: S311 - picking a port, not a secret
+    for _ in range(500):
+        port = rng.randrange(low, high)
+        if port not in _handed_out and port_free(port, host):
+            _handed_out.add(port)
+            return port
+    raise RuntimeError(f"no free port between {low} and {high - 1}")
 
 
 class TemporalDevServer:
@@ -170,7 +200,8 @@ class TemporalDevServer:
         while True:
             if process.poll() is not None:
                 raise RuntimeError(
-                    f"the Temporal dev server exited ({process.returncode}); see {self._log_file}"
+                    f"the Temporal dev server exited ({process.returncode}); the end of "
+                    f"{self._log_file}:\n{self._log_tail()}"
                 )
             try:
                 client = await Client.connect(self.address)
@@ -181,6 +212,12 @@ class TemporalDevServer:
                 await asyncio.sleep(0.5)
         self._child.watch()
         return client
+
+    def _log_tail(self, lines: int = 10) -> str:
+        try:
+            return "\n".join(self._log_file.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
 
     async def stop(self) -> None:
         await self._child.stop()

@@ -15,8 +15,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from temporalio.testing import WorkflowEnvironment
 
 from core.temporal import connect_temporal
+from infra.embedded import free_port
 from service.metrics import DOMAIN_METRICS
-from tests.core.test_telemetry import _file_and_wait, _free_port, _settings, _stack
+from tests.core.test_telemetry import _file_and_wait, _settings, _stack
 
 ROOT = Path(__file__).resolve().parent.parent
 DASHBOARD = ROOT / "deploy" / "grafana" / "dashboards" / "inquiry-service.json"
@@ -70,7 +71,7 @@ def test_metric_names_are_read_from_queries() -> None:
 async def test_every_dashboard_query_names_an_exported_metric(
     pool: asyncpg.Pool, temporal_env: WorkflowEnvironment, database_url: str
 ) -> None:
-    address = f"127.0.0.1:{_free_port()}"
+    address = f"127.0.0.1:{free_port()}"
     settings = _settings(temporal_env, database_url, worker_metrics_address=address)
     client = await connect_temporal(settings, worker_metrics=True)
     async with _stack(settings, client, pool) as http:

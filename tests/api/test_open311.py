@@ -22,8 +22,8 @@ from httpx import Response
 from temporalio.client import Client
 
 from api.app import create_app
+from infra.embedded import free_port
 from tests.api.test_intake_availability import postgresql_down
-from tests.api.test_outages import _free_port
 from tests.conftest import Service
 
 T = TypeVar("T")
@@ -357,7 +357,7 @@ async def test_outages_answer_503_error_lists_and_filing_goes_on_without_postgre
         filed = await _file(service, key, description="停水一天了")
     assert await service.wait_for("SELECT 1 FROM inquiries WHERE tracking_code = $1", filed)
 
-    never_up = await Client.connect(f"127.0.0.1:{_free_port()}", lazy=True)
+    never_up = await Client.connect(f"127.0.0.1:{free_port()}", lazy=True)
     app = create_app(service.settings, pool=service.pool, temporal=never_up)
     async with (
         app.router.lifespan_context(app),

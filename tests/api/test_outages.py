@@ -4,7 +4,6 @@ never 500; intake leaves nothing half-done; everything answers again once it is 
 from __future__ import annotations
 
 import asyncio
-import socket
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,16 +12,9 @@ import httpx
 from temporalio.client import Client
 
 from api.app import create_app
-from infra.embedded import temporal_cli
+from infra.embedded import free_port, temporal_cli
 from tests.api.test_intake_availability import postgresql_down
 from tests.conftest import PASSWORD, Service, inquiry_body
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 def _unavailable(response: httpx.Response, code: str) -> None:
@@ -45,10 +37,10 @@ async def _api(service: Service, temporal: Client) -> AsyncIterator[httpx.AsyncC
 @asynccontextmanager
 async def _temporal_that_dies() -> AsyncIterator[tuple[Client, asyncio.subprocess.Process]]:
     """A dev server of its own, and a client connected to it; the test kills the server."""
-    port = _free_port()
+    port = free_port()
     server = await asyncio.create_subprocess_exec(
         temporal_cli(), "server", "start-dev", "--headless", "--port", str(port),
-        "--ui-port", str(_free_port()), "--log-level", "error",
+        "--ui-port", str(free_port()), "--log-level", "error",
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
@@ -156,7 +148,7 @@ async def test_intake_answers_503_when_temporal_was_down_since_the_api_started(
 ) -> None:
     key = await service.intake_key("web")
     body = inquiry_body()
-    never_up = await Client.connect(f"127.0.0.1:{_free_port()}", lazy=True)
+    never_up = await Client.connect(f"127.0.0.1:{free_port()}", lazy=True)
     async with _api(service, never_up) as http:
         filed = await http.post("/api/v1/inquiries", json=body, headers=key)
     # The form is told to come back later, with a code that names Temporal, not a 500.

@@ -4,7 +4,6 @@ both the API and Temporal (client, workflow and activity spans) when a collector
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -28,15 +27,9 @@ from core.settings import Settings
 from core.telemetry import tracer_provider
 from core.temporal import connect_temporal
 from infra.accounts import add_intake_key
+from infra.embedded import free_port
 from tests.conftest import inquiry_body
 from worker import build_worker
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 def _settings(env: WorkflowEnvironment, database_url: str, **fields: Any) -> Settings:
@@ -88,7 +81,7 @@ async def _file_and_wait(http: httpx.AsyncClient, pool: asyncpg.Pool) -> str:
 async def test_the_worker_serves_temporal_sdk_metrics(
     pool: asyncpg.Pool, temporal_env: WorkflowEnvironment, database_url: str
 ) -> None:
-    address = f"127.0.0.1:{_free_port()}"
+    address = f"127.0.0.1:{free_port()}"
     settings = _settings(temporal_env, database_url, worker_metrics_address=address)
     client = await connect_temporal(settings, worker_metrics=True)
     async with _stack(settings, client, pool) as http:
@@ -109,7 +102,7 @@ async def test_the_worker_serves_temporal_sdk_metrics(
 async def test_an_api_connection_does_not_bind_the_metrics_address(
     temporal_env: WorkflowEnvironment, database_url: str
 ) -> None:
-    address = f"127.0.0.1:{_free_port()}"
+    address = f"127.0.0.1:{free_port()}"
     settings = _settings(temporal_env, database_url, worker_metrics_address=address)
     await connect_temporal(settings)  # as the API connects
     # Nothing answers at the worker's metrics address: a scraper pointed there is refused.

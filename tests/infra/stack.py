@@ -6,10 +6,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import random
 import re
 import signal
-import socket
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -17,6 +15,7 @@ from pathlib import Path
 
 import httpx
 
+from infra.embedded import free_port
 from infra.processes import alive, cmdline, processes_naming
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,21 +24,6 @@ INQUIRY = str(Path(sys.executable).parent / "inquiry")
 SETTINGS = {"DATABASE_URL", "TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "TASK_QUEUE", "VAR_DIR",
             "API_HOST", "API_PORT", "TEMPORAL_PORT", "TEMPORAL_UI_PORT", "ENVIRONMENT",
             "WORKER_METRICS_ADDRESS", "OTEL_EXPORTER_OTLP_ENDPOINT"}  # fmt: skip
-
-
-def free_port() -> int:
-    """A free port below the kernel's ephemeral range (32768 and up): a part restarted on the
-    same port must not find it taken by some client connection's local end meanwhile."""
-    rng = random.Random()
-    for _ in range(200):
-        port = rng.randrange(20000, 32768)
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port between 20000 and 32767")
 
 
 @dataclass

@@ -8,7 +8,6 @@ import email
 import hashlib
 import hmac
 import json
-import socket
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -22,13 +21,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from infra.embedded import free_port
+
 SMS_SECRET = "sms-gateway-secret-0123456789"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class _Quiet(uvicorn.Server):
