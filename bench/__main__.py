@@ -18,9 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from bench import burst, copies, report, scale, stack
+from bench.client import Api
 from bench.load import Run, summary
 from bench.phases import (
     GROUPS,
@@ -229,7 +228,7 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
     running = await stack.start(args.database_url, workers=args.workers)
     try:
-        async with httpx.AsyncClient(base_url=running.api_url, timeout=120) as http:
+        async with Api(running.api_url, timeout=120) as http:
             ctx = Context(
                 stack=running,
                 http=http,

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-import httpx
 from temporalio.api.enums.v1 import EventType
 
 from bench import procs
 from bench.bare import BareWorkflow
+from bench.client import Api
 from bench.load import Run, Timed, run_many
 from bench.stack import Stack
 from domain import directory
@@ -62,7 +62,7 @@ class Context:
     the category the intake and lifecycle phases file (the handler belongs to its unit)."""
 
     stack: Stack
-    http: httpx.AsyncClient
+    http: Api
     key: dict[str, str]
     handler: dict[str, str]
     category: str = LIFECYCLE_CATEGORY
