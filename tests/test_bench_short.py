@@ -129,6 +129,25 @@ def test_a_category_the_loop_cannot_close_is_refused() -> None:
     assert done.returncode == 2 and "invalid choice: 'complaint'" in done.stderr, done.stderr
 
 
+@pytest.mark.timeout(120)
+def test_the_client_cost_benchmark_measures_both_clients() -> None:
+    """bench/client_cost.py: the CPU per request of httpx and of the benchmark's aiohttp client,
+    each twice, against a server in a child process; the figures of docs/levers/bench-client.md."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.client_cost", "--requests", "60", "--concurrency", "5"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=100,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = [line.split() for line in done.stdout.splitlines()]
+    assert [line[0] for line in lines] == ["httpx", "aiohttp", "httpx", "aiohttp"], done.stdout
+    assert all(
+        float(line[1]) > 0 and line[2:] == ["ms", "of", "CPU", "per", "request"] for line in lines
+    )
+
+
 async def test_the_sandbox_benchmark_measures_both_runners() -> None:
     """bench/sandbox.py: a new CaseWorkflow instance in the SDK's default sandbox and in the
     worker's (the workflows package passed through); the figures of docs/levers/sandbox.md."""
