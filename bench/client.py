@@ -1,8 +1,9 @@
 """The benchmark's HTTP client: the intake form and the staff, as one keep-alive connection pool.
 
-It shares the 2 cores with what it measures, so it must cost little: httpx took 2.6–3.0 ms of CPU
-per request at 20 in flight on this machine and aiohttp 0.2 ms (docs/levers/bench-client.md),
-while the bare side's Temporal client (Rust core) costs a fraction of either."""
+It shares the 2 cores with what it measures, so it must cost little. At 20 requests in flight,
+httpx took 3.0–3.5 ms of CPU per request on this machine and aiohttp 0.3 ms
+(`python -m bench.client_cost`, docs/levers/bench-client.md). The bare side's client is the
+Temporal SDK's Rust core."""
 
 from __future__ import annotations
 
