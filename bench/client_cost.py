@@ -51,24 +51,14 @@ async def _cpu_per_request(
     return (time.process_time() - started) / requests * 1000
 
 
-async def _with_httpx(url: str, requests: int, concurrency: int) -> float:
-    async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+async def _measure(name: str, url: str, requests: int, concurrency: int) -> float:
+    client = (
+        httpx.AsyncClient(base_url=url, timeout=60) if name == "httpx" else Api(url, timeout=60)
+    )
+    async with client:
 
         async def post(i: int) -> int:
-            answer = await http.post(
-                "/api/v1/inquiries", json=inquiry_body("outage", i), headers=HEADERS
-            )
-            answer.json()
-            return answer.status_code
-
-        return await _cpu_per_request(post, requests, concurrency)
-
-
-async def _with_aiohttp(url: str, requests: int, concurrency: int) -> float:
-    async with Api(url, timeout=60) as api:
-
-        async def post(i: int) -> int:
-            answer = await api.post(
+            answer = await client.post(
                 "/api/v1/inquiries", json=inquiry_body("outage", i), headers=HEADERS
             )
             answer.json()
@@ -101,8 +91,8 @@ def main() -> None:
     server = subprocess.Popen(command)  # noqa: S603 - this Python and uvicorn
     try:
         asyncio.run(_ready(url))
-        for name, measure in [("httpx", _with_httpx), ("aiohttp", _with_aiohttp)] * 2:
-            cost = asyncio.run(measure(url, args.requests, args.concurrency))
+        for name in ["httpx", "aiohttp"] * 2:
+            cost = asyncio.run(_measure(name, url, args.requests, args.concurrency))
             print(f"{name:8} {cost:.3f} ms of CPU per request", flush=True)
     finally:
         server.terminate()
