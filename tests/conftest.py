@@ -25,7 +25,7 @@ from core.settings import Settings
 from core.temporal import data_converter, payload_codec
 from infra.accounts import add_intake_key, add_user, load_demo_data
 from infra.cli import api_server
-from infra.embedded import EmbeddedPostgres, temporal_cli
+from infra.embedded import EmbeddedPostgres, free_port, temporal_cli
 from repository.directory import insert_row
 from repository.migrations import migrate
 from worker import build_worker
@@ -86,6 +86,8 @@ async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
         ts_config=TimeSkippingConfig(enabled=False),
         data_converter=data_converter(codec),
         dev_server_existing_path=temporal_cli(),
+        # Below the ephemeral range, where the server's own services cannot take it first.
+        port=free_port(),
         search_attributes=list(search_attributes.ALL),
         dev_server_extra_args=[
             "--dynamic-config-value",
