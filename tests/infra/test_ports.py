@@ -27,8 +27,8 @@ def test_free_ports_lie_below_the_ephemeral_range_and_are_never_handed_out_twice
 
 
 async def test_a_dev_server_that_cannot_bind_its_port_says_so(tmp_path: Path) -> None:
-    """The failure CI met once, when a client connection's local end took the port between its
-    choice and the server's start: the error carries the end of the server's log."""
+    """The failure CI met once (exit 1 at start; its log was not kept), as when something takes
+    the port between its choice and the server's start: the error carries the end of the log."""
     server = TemporalDevServer(var_dir=tmp_path / "var", port=free_port(), ui_port=free_port())
     await server.claim()  # the ports were free here
     with socket.socket() as taken:
