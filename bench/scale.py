@@ -88,7 +88,8 @@ async def time_lists(
             answer = await ctx.http.get(path, params={"limit": PAGE}, headers=headers)
             times.append((time.perf_counter() - started) * 1000)
             answer.raise_for_status()
-            total, exact = answer.json().get("total"), answer.json().get("total_exact")
+            page = answer.json()
+            total, exact = page.get("total"), page.get("total_exact")
         timed[name] = {
             "median_ms": statistics.median(times),
             "max_ms": max(times),
