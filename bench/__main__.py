@@ -31,6 +31,7 @@ from bench.phases import (
     looping_categories,
     service_intake,
     service_lifecycle,
+    shaped_lifecycle,
     unit_of,
 )
 
@@ -137,18 +138,37 @@ def _commit() -> str:
         return "unknown"
 
 
+def _ratios(sides: dict[str, Any], side: str, of: str) -> dict[str, Any]:
+    """One side's rate against another's: over every round together, and per round."""
+    base = sides[of]["rate"]
+    return {
+        "ratio": sides[side]["rate"] / base if base else None,
+        "round_ratios": [
+            s / b if b else None
+            for s, b in zip(sides[side]["round_rates"], sides[of]["round_rates"], strict=True)
+        ],
+    }
+
+
 async def _phases(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
     kinds = {
-        "intake": (bare_intake, service_intake, args.intake),
-        "lifecycle": (bare_lifecycle, service_lifecycle, args.lifecycle),
+        "intake": ([("bare", bare_intake), ("service", service_intake)], args.intake),
+        # The case's shape on bare Temporal between the two: how much of the gap is the shape's.
+        "lifecycle": (
+            [
+                ("bare", bare_lifecycle),
+                ("shaped", shaped_lifecycle),
+                ("service", service_lifecycle),
+            ],
+            args.lifecycle,
+        ),
     }
     collected: dict[str, dict[str, tuple[list[Run], list[dict[str, float]]]]] = {
-        kind: {"bare": ([], []), "service": ([], [])} for kind in kinds
+        kind: {side: ([], []) for side, _ in order} for kind, (order, _) in kinds.items()
     }
     for round_no in range(args.rounds):
-        for kind, (bare, service, n) in kinds.items():
+        for kind, (order, n) in kinds.items():
             # Alternate who goes first, so a drift of the machine's load favours neither side.
-            order = [("bare", bare), ("service", service)]
             for side, phase in order if round_no % 2 == 0 else reversed(order):
                 run, cpu = await phase(ctx, n, args.concurrency)
                 collected[kind][side][0].append(run)
@@ -160,18 +180,11 @@ async def _phases(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
                 )
     out: dict[str, Any] = {"unloaded": await _unloaded(ctx, args.unloaded)}
     for kind in kinds:
-        sides = {side: _aggregate(*collected[kind][side]) for side in ("bare", "service")}
-        bare_rate = sides["bare"]["rate"]
-        out[kind] = {
-            **sides,
-            "ratio": sides["service"]["rate"] / bare_rate if bare_rate else None,
-            "round_ratios": [
-                s / b if b else None
-                for s, b in zip(
-                    sides["service"]["round_rates"], sides["bare"]["round_rates"], strict=True
-                )
-            ],
-        }
+        sides = {side: _aggregate(*runs) for side, runs in collected[kind].items()}
+        out[kind] = {**sides, **_ratios(sides, "service", "bare")}
+        if "shaped" in sides:
+            out[kind]["shaped_ratio"] = _ratios(sides, "shaped", "bare")
+            out[kind]["service_of_shaped"] = _ratios(sides, "service", "shaped")
     return out
 
 
@@ -179,7 +192,8 @@ async def _unloaded(ctx: Context, n: int) -> dict[str, Any]:
     """Each side's lifecycle one case at a time: a step's latency with nothing queued before it,
     to read beside the same steps under the load of the rounds."""
     out: dict[str, Any] = {}
-    for side, phase in (("bare", bare_lifecycle), ("service", service_lifecycle)):
+    sides = (("bare", bare_lifecycle), ("shaped", shaped_lifecycle), ("service", service_lifecycle))
+    for side, phase in sides:
         if n <= 0:
             break
         run, _ = await phase(ctx, n, 1)
@@ -246,6 +260,7 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
                 results.update(await _phases(ctx, args))
                 results["history"] = {
                     "bare": await history_of(ctx, ctx.closed_bare[-5:]),
+                    "shaped": await history_of(ctx, ctx.closed_shaped[-5:]),
                     "service": await history_of(ctx, ctx.closed_service[-5:]),
                 }
             if sizes:

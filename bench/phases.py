@@ -13,9 +13,10 @@ from typing import Any
 from uuid import UUID
 
 from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowHandle, WorkflowUpdateStage
 
 from bench import procs
-from bench.bare import BareWorkflow
+from bench.bare import SHAPED_STEPS, BareWorkflow, ShapedWorkflow
 from bench.client import Api
 from bench.load import Run, Timed, run_many
 from bench.stack import Stack
@@ -68,6 +69,7 @@ class Context:
     category: str = LIFECYCLE_CATEGORY
     closed_service: list[str] = field(default_factory=list)
     closed_bare: list[str] = field(default_factory=list)
+    closed_shaped: list[str] = field(default_factory=list)
 
 
 # ---- CPU by process ----
@@ -198,6 +200,37 @@ async def bare_lifecycle(ctx: Context, n: int, concurrency: int) -> tuple[Run, d
         ctx.closed_bare.append(workflow_id)
 
     return await measured(ctx, run_many(n, concurrency, one))
+
+
+async def shaped_lifecycle(ctx: Context, n: int, concurrency: int) -> tuple[Run, dict[str, float]]:
+    """The case's shape on bare Temporal (bench/bare.py `ShapedWorkflow`): start, then the three
+    staff actions as updates straight from the client, as the API sends them, then the result."""
+
+    async def one(i: int, run: Run) -> None:
+        workflow_id = f"shaped-case-{uuid.uuid4().hex}"
+        async with Timed(run, "start"):
+            handle = await ctx.stack.client.start_workflow(
+                ShapedWorkflow.run, f"case-{i}", id=workflow_id, task_queue=ctx.stack.bare_queue
+            )
+        for step, update in (
+            # No poll for 派单: the update waits in the workflow until the first task is done.
+            (SHAPED_STEPS[0], ShapedWorkflow.acknowledge),
+            ("reply", ShapedWorkflow.reply),
+            ("rating", ShapedWorkflow.rate),
+        ):
+            async with Timed(run, step):
+                await _accepted_then_done(handle, update)
+        async with Timed(run, "complete"):
+            await handle.result()
+        ctx.closed_shaped.append(workflow_id)
+
+    return await measured(ctx, run_many(n, concurrency, one))
+
+
+async def _accepted_then_done(handle: WorkflowHandle[Any, Any], update: Any) -> None:
+    """An update sent as the API sends a staff action: wait until accepted, then its result."""
+    taken = await handle.start_update(update, wait_for_stage=WorkflowUpdateStage.ACCEPTED)
+    await taken.result()
 
 
 async def _act(

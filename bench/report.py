@@ -7,6 +7,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+from bench.bare import SHAPED_STEPS
+
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 GIB = 1024**3
 STAFF_STEPS = ("acknowledge", "reply", "rating")
@@ -220,6 +222,7 @@ def _loop_rows(results: dict[str, Any]) -> list[str]:
         f" | {_ratio(service_total / bare_total if bare_total else None)}× the CPU |",
         *_client_row(bare_cpu, service_cpu),
         *_failures_row(intake, life),
+        *_shape_rows(life, hist, bare_total, results.get("unloaded", {})),
         f"| history of one closed case | {hb['events']:.0f} events, {hb['activities']:.0f} activities"
         f" | {hs['events']:.0f} events, {hs['activities']:.0f} activities,"
         f" {hs['local_activities']:.0f} local activities,{_patches(hs)} {hs['workflow_tasks']:.0f} workflow tasks,"
@@ -238,6 +241,41 @@ def _loop_rows(results: dict[str, Any]) -> list[str]:
             f" | {_steps(unloaded['service']['steps'], SERVICE_STEPS)} | |"
         )
     return rows
+
+
+def _history(h: dict[str, Any]) -> str:
+    return (
+        f"{h['events']:.0f} events, {h['local_activities']:.0f} local activities,"
+        f" {h['workflow_tasks']:.0f} workflow tasks, {h['updates']:.0f} updates,"
+        f" {h['timers_started']:.0f} timers started / {h['timers_cancelled']:.0f} cancelled"
+    )
+
+
+def _shape_rows(
+    life: dict[str, Any], hist: dict[str, Any], bare_total: float, unloaded: dict[str, Any]
+) -> list[str]:
+    """The case's shape on bare Temporal (bench/bare.py `ShapedWorkflow`), beside both sides:
+    how much of the gap is the shape's own (runs stored before it have none)."""
+    if "shaped" not in life:
+        return []
+    shaped, to_bare, of_shaped = life["shaped"], life["shaped_ratio"], life["service_of_shaped"]
+    cpu = shaped["cpu_ms_per_case"]
+    total = cpu["temporal"] + cpu["bare"]
+    rounds = ", ".join(_ratio(r) for r in to_bare["round_ratios"])
+    history = f"; {_history(hist['shaped'])}" if "shaped" in hist else ""
+    alone = unloaded.get("shaped")
+    one_at_a_time = f"; one case at a time: {_steps(alone['steps'], SHAPED_STEPS)}" if alone else ""
+    return [
+        "| the closed case's shape on bare Temporal, nothing behind it (start, 2 local activities,"
+        " 1 upsert, the timer, 签收 / reply / rating as updates of 1 local activity each; no API,"
+        f" no PostgreSQL) | {life['bare']['rate']:.1f}/s | {shaped['rate']:.2f} closed/s"
+        f" | **{_ratio(to_bare['ratio'])}** (rounds: {rounds}); the service runs at"
+        f" {_ratio(of_shaped['ratio'])} of it |",
+        f"| the same shape: CPU per closed case{history}; its updates under that load, and one case at a time (p50 / p95)"
+        f" | | {_cpu(cpu, ('temporal', 'bare'))} = {total:.0f} ms;"
+        f" {_steps(shaped['steps'], SHAPED_STEPS)}{one_at_a_time}"
+        f" | {_ratio(total / bare_total if bare_total else None)}× the CPU |",
+    ]
 
 
 def _scale_rows(results: dict[str, Any]) -> tuple[list[str], list[str]]:

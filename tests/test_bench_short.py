@@ -18,6 +18,7 @@ import asyncpg
 import pytest
 
 from bench import report, sandbox
+from bench.bare import SHAPED_STEPS
 
 ROOT = Path(__file__).resolve().parents[1]
 STAFF_STEPS = ("intake", "dispatch", "acknowledge", "reply", "rating")
@@ -45,8 +46,16 @@ def test_the_short_benchmark_stores_every_figure(tmp_path: Path) -> None:
 
     bare_steps = results["lifecycle"]["bare"]["steps"]
     assert bare_steps["action"]["count"] == results["lifecycle"]["bare"]["done"]
+    # The case's shape on bare Temporal ran as a third side, with its rate against both.
+    shaped = results["lifecycle"]["shaped"]
+    assert shaped["done"] > 0 and shaped["failed"] == 0, shaped["errors"]
+    assert all(shaped["steps"][s]["count"] == shaped["done"] for s in SHAPED_STEPS)
+    assert results["lifecycle"]["shaped_ratio"]["ratio"] > 0
+    assert results["lifecycle"]["service_of_shaped"]["ratio"] > 0
+    assert len(results["lifecycle"]["shaped_ratio"]["round_ratios"]) == 1
     unloaded = results["unloaded"]
     assert unloaded["bare"]["done"] == unloaded["service"]["done"] == 3
+    assert unloaded["shaped"]["done"] == 3
     assert all(unloaded["service"]["steps"][s]["count"] == 3 for s in STAFF_STEPS)
     assert unloaded["bare"]["steps"]["action"]["count"] == 3
 
@@ -62,6 +71,14 @@ def test_the_short_benchmark_stores_every_figure(tmp_path: Path) -> None:
     assert service["events"] > bare["events"]
     assert service["activities"] + service["local_activities"] >= 2
     assert service["updates"] >= 3  # 签收, reply and rating arrive as updates
+    # The shape has the case's commands: its local activities, updates and workflow tasks.
+    shape = results["history"]["shaped"]
+    assert shape["sampled"] > 0 and shape["activities"] == 0
+    assert shape["local_activities"] == 5 and shape["updates"] == 3
+    assert shape["search_attribute_upserts"] == 1
+    # 3, or 2 where 签收 arrived before the first task ended and was taken in the same task.
+    assert 2 <= shape["timers_started"] <= 3
+    assert "the closed case's shape on bare Temporal" in report.markdown(results)
 
     (scale,) = results["scale"]
     assert scale["open_cases"] >= 200, scale["fill"]
