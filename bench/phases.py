@@ -9,6 +9,7 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -16,7 +17,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHandle, WorkflowUpdateStage
 
 from bench import procs
-from bench.bare import SHAPED_STEPS, BareWorkflow, ShapedWorkflow
+from bench.bare import BareWorkflow, ShapedWorkflow, dispatch_marks
 from bench.client import Api
 from bench.load import Run, Timed, run_many
 from bench.stack import Stack
@@ -121,6 +122,15 @@ async def until_dispatched(stack: Stack, inquiry_id: str, within: float = 120.0)
             await asyncio.sleep(0.05)
 
 
+async def until_marked(mark: Path, within: float = 120.0) -> None:
+    """Poll for the shaped case's dispatch mark as `until_dispatched` polls the read model."""
+    deadline = time.perf_counter() + within
+    while not mark.exists():  # noqa: ASYNC240 - a stat of a local file, every 50 ms
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"{mark.name} not dispatched within {within} s")
+        await asyncio.sleep(0.05)
+
+
 async def until_all_dispatched(stack: Stack, ids: list[str], within: float) -> None:
     wanted = [UUID(i) for i in ids]
     deadline = time.perf_counter() + within
@@ -203,8 +213,9 @@ async def bare_lifecycle(ctx: Context, n: int, concurrency: int) -> tuple[Run, d
 
 
 async def shaped_lifecycle(ctx: Context, n: int, concurrency: int) -> tuple[Run, dict[str, float]]:
-    """The case's shape on bare Temporal (bench/bare.py `ShapedWorkflow`): start, then the three
-    staff actions as updates straight from the client, as the API sends them, then the result."""
+    """The case's shape on bare Temporal (bench/bare.py `ShapedWorkflow`): start, wait for its
+    dispatch, then the three staff actions as updates straight from the client, as the API
+    sends them, then the result."""
 
     async def one(i: int, run: Run) -> None:
         workflow_id = f"shaped-case-{uuid.uuid4().hex}"
@@ -212,9 +223,10 @@ async def shaped_lifecycle(ctx: Context, n: int, concurrency: int) -> tuple[Run,
             handle = await ctx.stack.client.start_workflow(
                 ShapedWorkflow.run, f"case-{i}", id=workflow_id, task_queue=ctx.stack.bare_queue
             )
+        async with Timed(run, "dispatch"):
+            await until_marked(dispatch_marks(ctx.stack.home / "var") / workflow_id)
         for step, update in (
-            # No poll for 派单: the update waits in the workflow until the first task is done.
-            (SHAPED_STEPS[0], ShapedWorkflow.acknowledge),
+            ("acknowledge", ShapedWorkflow.acknowledge),
             ("reply", ShapedWorkflow.reply),
             ("rating", ShapedWorkflow.rate),
         ):
