@@ -57,9 +57,10 @@ def dispatch_marks(var_dir: Path) -> Path:
 
 @activity.defn(name="bench_shaped_dispatched")
 async def dispatched(workflow_id: str) -> str:
-    """The shape's second activity, where the case's records the dispatch in the read model: it
-    leaves a mark the benchmark's client polls for, as it polls the read model for 派单, so
-    that 签收 reaches the case once its first task has started, as the service's does."""
+    """The shape's second activity, in the place of the case's activity that records the
+    dispatch in the read model. It leaves a mark the benchmark's client polls for, as the client
+    polls the read model for 派单, so 签收 reaches the shape once its first task has started,
+    as it reaches the case."""
     (dispatch_marks(Path(os.environ["VAR_DIR"])) / workflow_id).touch()
     return workflow_id
 
