@@ -353,14 +353,14 @@ def _copies_rows(steps: list[dict[str, Any]]) -> list[str]:
 
 
 def svg(results: dict[str, Any]) -> str:
-    """Left: service/bare per round (intake, lifecycle) with the targets; right: each list's
-    median time against M (log scale)."""
+    """Left: service/bare per round (intake, lifecycle; the case's shape/bare where the run has
+    it) with the targets; right: each list's median time against M (log scale)."""
     width, height, pad = 860, 320, 50
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}"'
         ' font-family="sans-serif" font-size="12">',
         f'<rect width="{width}" height="{height}" fill="white"/>',
-        '<text x="50" y="20" font-weight="bold">service ÷ bare, per round (higher is better)</text>',
+        '<text x="50" y="20" font-weight="bold">÷ bare Temporal, per round (higher is better)</text>',
         '<text x="480" y="20" font-weight="bold">list time (ms, median, idle) against open cases</text>',
     ]  # fmt: skip
     # Left panel: ratio bars, 0..1.
@@ -370,10 +370,16 @@ def svg(results: dict[str, Any]) -> str:
         y = y0 + h - tick * h
         parts.append(f'<text x="{x0 - 8}" y="{y + 4}" text-anchor="end">{tick:.2f}</text>')
         parts.append(f'<line x1="{x0}" y1="{y}" x2="{x0 + w}" y2="{y}" stroke="#ddd"/>')
-    groups = [("intake", "#4477aa", 0.8), ("lifecycle", "#cc6677", 0.6)]
-    slot = w / 2
-    for gi, (kind, colour, target) in enumerate(groups):
-        ratios = [r or 0.0 for r in results[kind]["round_ratios"]]
+    groups = [
+        ("intake (target 0.8)", results["intake"]["round_ratios"], "#4477aa", 0.8),
+        ("lifecycle (target 0.6)", results["lifecycle"]["round_ratios"], "#cc6677", 0.6),
+    ]
+    if "shaped_ratio" in results["lifecycle"]:  # the case's shape on bare Temporal, since bd8ea4b
+        shape = results["lifecycle"]["shaped_ratio"]["round_ratios"]
+        groups.append(("the case's shape", shape, "#999933", 0.6))
+    slot = w / len(groups)
+    for gi, (label, round_ratios, colour, target) in enumerate(groups):
+        ratios = [r or 0.0 for r in round_ratios]
         bar = slot * 0.7 / max(1, len(ratios))
         for ri, ratio in enumerate(ratios):
             x = x0 + gi * slot + slot * 0.15 + ri * bar
@@ -386,7 +392,7 @@ def svg(results: dict[str, Any]) -> str:
             f'<line x1="{x0 + gi * slot + 5}" y1="{ty}" x2="{x0 + (gi + 1) * slot - 5}" y2="{ty}" stroke="black" stroke-dasharray="4 3"/>'
         )  # fmt: skip
         parts.append(
-            f'<text x="{x0 + gi * slot + slot / 2}" y="{y0 + h + 18}" text-anchor="middle">{kind} (target {target:.1f})</text>'
+            f'<text x="{x0 + gi * slot + slot / 2}" y="{y0 + h + 18}" text-anchor="middle">{label}</text>'
         )  # fmt: skip
     # Right panel: lines per list, log x.
     x1, w1 = 480, 340
