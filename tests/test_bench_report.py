@@ -29,3 +29,25 @@ def test_a_failed_case_is_shown_with_its_first_error() -> None:
     assert len(cells) == 4, f"the row keeps the table's four columns: {row}"
     assert cells[1] == "2 (first: `TimeoutError()`)", cells[1]
     assert cells[2].startswith("1 (first: `RuntimeError('intake answered 500"), cells[2]
+
+
+SHAPED = STORED.with_name("20261207T0330Z-shape-q5.json")
+
+
+def test_a_run_with_the_case_s_shape_shows_it_beside_both_sides() -> None:
+    results = json.loads(SHAPED.read_text())
+    rows = [line for line in markdown(results).splitlines() if "shape" in line]
+    assert len(rows) == 2, rows
+    for row in rows:
+        assert len(row.strip("|").split("|")) == 4, f"the table's four columns: {row}"
+    rate, cost = rows
+    shaped = results["lifecycle"]["shaped_ratio"]["ratio"]
+    assert f"**{shaped:.2f}**" in rate
+    assert f"{results['lifecycle']['service_of_shaped']['ratio']:.2f} of it" in rate
+    assert "32 events, 5 local activities, 4 workflow tasks, 3 updates" in cost
+
+
+def test_a_run_stored_before_the_shape_renders_without_it() -> None:
+    results = json.loads(STORED.read_text())
+    assert "shaped" not in results["lifecycle"]
+    assert "shape" not in markdown(results)
