@@ -194,13 +194,24 @@ async def service_intake(ctx: Context, n: int, concurrency: int) -> tuple[Run, d
     return await measured(ctx, run_many(n, concurrency, one), drain)
 
 
+async def _timed_start(
+    ctx: Context, run: Run, workflow: Any, prefix: str, i: int
+) -> WorkflowHandle[Any, str]:
+    """Start case i of a bare-queue workflow under a new id, timed as the step "start"."""
+    async with Timed(run, "start"):
+        handle: WorkflowHandle[Any, str] = await ctx.stack.client.start_workflow(
+            workflow,
+            f"case-{i}",
+            id=f"{prefix}-{uuid.uuid4().hex}",
+            task_queue=ctx.stack.bare_queue,
+        )
+    return handle
+
+
 async def bare_lifecycle(ctx: Context, n: int, concurrency: int) -> tuple[Run, dict[str, float]]:
     async def one(i: int, run: Run) -> None:
-        workflow_id = f"bare-case-{uuid.uuid4().hex}"
-        async with Timed(run, "start"):
-            handle = await ctx.stack.client.start_workflow(
-                BareWorkflow.run, f"case-{i}", id=workflow_id, task_queue=ctx.stack.bare_queue
-            )
+        handle = await _timed_start(ctx, run, BareWorkflow.run, "bare-case", i)
+        workflow_id = handle.id
         # The bare side of a staff action: the signal, the activity it starts and the result.
         async with Timed(run, "action"):
             async with Timed(run, "signal"):
@@ -218,11 +229,8 @@ async def shaped_lifecycle(ctx: Context, n: int, concurrency: int) -> tuple[Run,
     sends them, then the result."""
 
     async def one(i: int, run: Run) -> None:
-        workflow_id = f"shaped-case-{uuid.uuid4().hex}"
-        async with Timed(run, "start"):
-            handle = await ctx.stack.client.start_workflow(
-                ShapedWorkflow.run, f"case-{i}", id=workflow_id, task_queue=ctx.stack.bare_queue
-            )
+        handle = await _timed_start(ctx, run, ShapedWorkflow.run, "shaped-case", i)
+        workflow_id = handle.id
         async with Timed(run, "dispatch"):
             await until_marked(dispatch_marks(ctx.stack.home / "var") / workflow_id)
         for step, update in (
