@@ -89,10 +89,7 @@ def free_port(host: str = "127.0.0.1") -> int:
     high = _ephemeral_low()
     low = max(1024, high - 12768)
     if high - low < 1000:  # a kernel whose ephemeral range starts low: its choice, then
-        with socket.socket() as sock:
-            sock.bind((host, 0))
-            chosen: int = sock.getsockname()[1]
-            return chosen
+        return _kernel_choice(host)
     rng = random.Random()  # noqa: S311 - picking a port, not a secret
     for _ in range(500):
         port = rng.randrange(low, high)
@@ -100,6 +97,17 @@ def free_port(host: str = "127.0.0.1") -> int:
             _handed_out.add(port)
             return port
     raise RuntimeError(f"no free port between {low} and {high - 1}")
+
+
+def _kernel_choice(host: str) -> int:
+    """A port from `bind(0)` that this process has not handed out before."""
+    while True:
+        with socket.socket() as sock:
+            sock.bind((host, 0))
+            port: int = sock.getsockname()[1]
+        if port not in _handed_out:
+            _handed_out.add(port)
+            return port
 
 
 class TemporalDevServer:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.embedded import TemporalDevServer, _ephemeral_low, free_port
+from infra.embedded import TemporalDevServer, _ephemeral_low, _kernel_choice, free_port
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -24,6 +24,13 @@ def test_free_ports_lie_below_the_ephemeral_range_and_are_never_handed_out_twice
     for port in ports[:20]:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", port))
+
+
+def test_the_kernel_s_choice_on_a_low_range_is_never_handed_out_twice_either() -> None:
+    """Where the ephemeral range starts too low to pick below it, free_port takes bind(0)'s port;
+    the promise not to hand a port out twice holds there too."""
+    ports = [_kernel_choice("127.0.0.1") for _ in range(50)] + [free_port() for _ in range(50)]
+    assert len(set(ports)) == len(ports)
 
 
 async def test_a_dev_server_that_cannot_bind_its_port_says_so(tmp_path: Path) -> None:
