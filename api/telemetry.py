@@ -1,9 +1,9 @@
 """GET /metrics (Prometheus text, no login) and OpenTelemetry tracing of the app.
 
 The app has a registry of its own, so any number of apps in one process (the tests) do not
-collide: HTTP metrics from prometheus-fastapi-instrumentator, grouped by route template (a
-tracking code in a path never becomes a label), and the domain metrics of service/metrics.py,
-read from PostgreSQL and Temporal at each scrape.
+collide: HTTP metrics by route template (api/http_metrics.py; a tracking code in a path never
+becomes a label), and the domain metrics of service/metrics.py, read from PostgreSQL and
+Temporal at each scrape.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.trace import Span
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-from prometheus_fastapi_instrumentator import Instrumentator
 from temporalio.client import Client
 
+from api.http_metrics import HttpMetrics, HttpMetricsMiddleware
 from core.settings import Settings
 from core.telemetry import tracer_provider
 from service.metrics import DomainMetrics
@@ -43,7 +43,12 @@ def install(app: FastAPI, settings: Settings) -> None:
     """The HTTP metrics, the /metrics route, and tracing when OTEL_EXPORTER_OTLP_ENDPOINT is set."""
     registry = CollectorRegistry()
     app.state.metrics_registry = registry
-    Instrumentator(registry=registry, excluded_handlers=[METRICS_PATH]).instrument(app)
+    app.add_middleware(
+        HttpMetricsMiddleware,
+        metrics=HttpMetrics(registry),
+        router=app.router,
+        excluded=METRICS_PATH,
+    )
     app.include_router(router)
     provider = tracer_provider(settings)
     if provider is not None:

@@ -7,10 +7,12 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
 
+import api
 from domain.ids import case_workflow_id
 from repository.directory import insert_row
 from tests.api.test_intake_availability import postgresql_down
@@ -162,6 +164,41 @@ async def test_http_metrics_by_route_template_and_no_personal_data(service: Serv
         assert secret not in text
     assert "none" in handlers  # a path no route matches is counted, under no name of its own
     assert "/metrics" not in handlers  # scrapes do not count themselves
+
+
+async def test_http_metrics_five_families_labelled_by_the_route_that_served(
+    service: Service,
+) -> None:
+    """Each request is counted once, in all five families, under the template of the route the
+    router chose: an id in the path, a mounted file, a page and a method the route does not
+    take (405) alike."""
+    staff = await service.staff("supervisor")
+    case_id = uuid.uuid4()
+    _, before = await scrape(service)
+    missing = await service.http.get(f"/api/v1/inquiries/{case_id}", headers=staff)
+    assert missing.status_code == 404, missing.text
+    assert (await service.http.get("/static/app.css")).status_code == 200
+    assert (await service.http.get("/console/login")).status_code == 200
+    assert (await service.http.delete("/api/v1/inquiries")).status_code == 405
+    text, after = await scrape(service)
+
+    def more(name: str, **labels: str) -> float:
+        return total(after, name, **labels) - total(before, name, **labels)
+
+    one_case = "/api/v1/inquiries/{inquiry_id}"
+    assert more("http_requests_total", handler=one_case, method="GET", status="4xx") == 1
+    assert more("http_requests_total", handler="/static", method="GET", status="2xx") == 1
+    assert more("http_requests_total", handler="/console/login", method="GET", status="2xx") == 1
+    assert more("http_requests_total", handler="/api/v1/inquiries", method="DELETE") == 1
+    assert more("http_request_duration_seconds_count", handler=one_case, method="GET") == 1
+    assert more("http_request_size_bytes_count", handler="/static") == 1
+    assert more("http_response_size_bytes_sum", handler="/static") == len(
+        (Path(api.__file__).parent / "static" / "app.css").read_bytes()
+    )
+    # Four requests and the scrape before them; the scrapes themselves are not counted.
+    assert more("http_request_duration_highr_seconds_count") == 4
+    assert str(case_id) not in text
+    assert "/metrics" not in {dict(ls).get("handler") for _, ls in after}
 
 
 async def _poll(check: Callable[[], Any], what: str, within: float = 60.0) -> None:
