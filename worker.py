@@ -117,6 +117,7 @@ def build_worker(
             cases.record_case,
             cases.route_case,
             cases.receive_and_route,
+            cases.receive_and_dispatch,
             cases.load_policy,
             cases.load_case_policy,
             cases.plan,

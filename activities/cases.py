@@ -15,6 +15,7 @@ from temporalio.exceptions import ApplicationError
 from activities.faults import classified
 from activities.notify import Outbox
 from domain.agenda import Plan, office_hours, plan_case
+from domain.change import counted
 from domain.clock import WorkCalendar, ledger_to_json
 from domain.ids import CASE_WORKFLOW_VERSION, case_workflow_id
 from domain.models import InquiryInput
@@ -28,11 +29,14 @@ from domain.transition import (
     DueRequest,
     FiredAndPlanned,
     FiredSteps,
+    FirstDispatch,
+    FirstDispatchRequest,
     PlanRequest,
     PolicyRequest,
     ProjectedTransition,
     Transition,
 )
+from domain.transitions import first_dispatch
 from repository import Conn, directory
 from repository import calendar as calendar_repo
 from repository import cases as repo
@@ -141,6 +145,28 @@ class CaseActivities:
         self._outbox.wake()
         return route
 
+    @activity.defn
+    @classified
+    async def receive_and_dispatch(self, request: FirstDispatchRequest) -> FirstDispatch:
+        """`receive_and_route`, then the 派单 to that route recorded with its projection as
+        `record_projected` records a change: a new case's first workflow task in one activity,
+        for a case started at revision 3 (workflows/revision.py). The 派单 is the domain's
+        (`first_dispatch`), built from the state and time the workflow sent, which builds the
+        same one from the route it gets back. The receipt stays outside the 派单's transaction, as
+        in the two activities, so a case whose 派单 fails is still on the record."""
+        inquiry = request.inquiry
+        async with self._pool.acquire() as conn:
+            await self._record_received(conn, inquiry)
+            route = await self._route(conn, inquiry)
+            change = first_dispatch(
+                request.state, route, route.policy, request.now, inquiry.tracking_code
+            )
+            projected = counted(inquiry.inquiry_id, change, route.policy, request.now)
+            async with conn.transaction():
+                plan = await self._record_projected(conn, projected)
+        self._outbox.wake()
+        return FirstDispatch(route=route, plan=plan)
+
     async def _route(self, conn: Conn, inquiry: InquiryInput) -> CaseRoute:
         policy = await self._policy(conn, inquiry.category, inquiry.priority)
         rules = await directory.active_rules(conn)
@@ -183,9 +209,13 @@ class CaseActivities:
     async def record_projected(self, request: ProjectedTransition) -> Plan:
         """`plan`, then `record` with the clock it gave, in one transaction (issue 10)."""
         async with self._pool.acquire() as conn, conn.transaction():
-            plan = await self._project(conn, request.plan)
-            await self._record(conn, request.transition.projected(plan.deadlines))
+            plan = await self._record_projected(conn, request)
         self._outbox.wake()
+        return plan
+
+    async def _record_projected(self, conn: Conn, request: ProjectedTransition) -> Plan:
+        plan = await self._project(conn, request.plan)
+        await self._record(conn, request.transition.projected(plan.deadlines))
         return plan
 
     @activity.defn

@@ -57,10 +57,10 @@ def dispatch_marks(var_dir: Path) -> Path:
 
 @activity.defn(name="bench_shaped_dispatched")
 async def dispatched(workflow_id: str) -> str:
-    """The shape's second activity, in the place of the case's activity that records the
-    dispatch in the read model. It leaves a mark the benchmark's client polls for, as the client
-    polls the read model for 派单, so 签收 reaches the shape once its first task has started,
-    as it reaches the case."""
+    """The shape's first activity, in the place of the case's activity that receives and routes
+    the case and records its dispatch in the read model. It leaves a mark the benchmark's client
+    polls for, as the client polls the read model for 派单, so 签收 reaches the shape once its
+    first task has started, as it reaches the case."""
     (dispatch_marks(Path(os.environ["VAR_DIR"])) / workflow_id).touch()
     return workflow_id
 
@@ -69,11 +69,11 @@ async def dispatched(workflow_id: str) -> str:
 class ShapedWorkflow:
     """A closed case's history without the service: the same commands, no API, no PostgreSQL.
 
-    As the case workflow of revision 2 closes in the benchmark's loop: the first workflow task
-    runs two local activities (receipt and route; the dispatch recorded), upserts the search
+    As the case workflow of revision 3 closes in the benchmark's loop: the first workflow task
+    runs one local activity (receipt, route and the dispatch recorded), upserts the search
     attributes once and arms the agenda's timer; then three updates (签收, reply, rating), each
     accepted, run with one local activity and completed in one workflow task, the first two
-    moving the timer. Its activities return at once (the second leaves the dispatch's mark)
+    moving the timer. Its activities return at once (the first leaves the dispatch's mark)
     and its payloads are a few bytes, so its rate is the most the case's shape allows on this
     server and worker: a floor for the service's cost, not a second service. Its timer is
     cancelled at the rating, one event more than the case, whose timer is left to the run's end.
@@ -85,9 +85,7 @@ class ShapedWorkflow:
 
     @workflow.run
     async def run(self, case: str) -> str:
-        await workflow.execute_local_activity(
-            step, "receive_and_route", start_to_close_timeout=SHORT
-        )
+        # Until 2026-12-07 (revision 2 of the case) a first local activity came before it.
         await workflow.execute_local_activity(
             dispatched, workflow.info().workflow_id, start_to_close_timeout=SHORT
         )

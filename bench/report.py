@@ -266,8 +266,8 @@ def _shape_rows(
     alone = unloaded.get("shaped")
     one_at_a_time = f"; one case at a time: {_steps(alone['steps'], SHAPED_STEPS)}" if alone else ""
     return [
-        "| the closed case's shape on bare Temporal, nothing behind it (start, 2 local activities,"
-        " 1 upsert, the timer, 签收 / reply / rating as updates of 1 local activity each; no API,"
+        "| the closed case's shape on bare Temporal, nothing behind it (its local activities,"
+        " upsert, timer and 签收 / reply / rating as updates, as counted in the row below; no API,"
         f" no PostgreSQL) | {life['bare']['rate']:.1f}/s | {shaped['rate']:.2f} closed/s"
         f" | **{_ratio(to_bare['ratio'])}** (rounds: {rounds}); the service runs at"
         f" {_ratio(of_shaped['ratio'])} of it |",

@@ -20,7 +20,13 @@ from domain.clock import ClockLedger
 from domain.models import InquiryInput, ReplySubmission
 from domain.notices import Notice
 from domain.policy import CasePolicy
-from domain.transition import CaseColumns, TaskChange
+from domain.transition import (
+    CaseColumns,
+    PlanRequest,
+    ProjectedTransition,
+    TaskChange,
+    Transition,
+)
 
 
 @dataclass
@@ -43,6 +49,37 @@ class Change:
     def all_notices(self, deadlines: Deadlines) -> list[Notice]:
         later = self.announce(deadlines) if self.announce is not None else []
         return [*self.notices, *later]
+
+    def transition(self, inquiry_id: str, at: datetime) -> Transition:
+        """The change as its event, before the clock of its re-projection is known."""
+        state = self.state
+        return Transition(
+            inquiry_id=inquiry_id,
+            seq=state.seq,
+            kind=self.kind,
+            actor=self.actor,
+            at=at,
+            status=state.status,
+            unit_code=state.unit,
+            reason=self.reason,
+            detail=self.detail,
+            columns=self.columns,
+            task=self.task,
+            notices=self.all_notices(state.deadlines),
+        )
+
+
+def counted(
+    inquiry_id: str, change: Change, policy: CasePolicy, at: datetime
+) -> ProjectedTransition:
+    """The change counted in its state's `seq` (the state is the case's from now on), as one
+    activity records it with its re-projection: the workflow for every change of a case, and a
+    revision-3 case's first activity for its 派单 (activities/cases.py `receive_and_dispatch`)."""
+    change.state.seq += 1
+    return ProjectedTransition(
+        plan=PlanRequest(inquiry_id=inquiry_id, state=change.state, policy=policy, now=at),
+        transition=change.transition(inquiry_id, at),
+    )
 
 
 def to_office() -> TaskChange:

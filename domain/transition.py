@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from domain.agenda import Plan
 from domain.case import Actor, AgendaItem, CaseState, Deadlines, Sent
+from domain.models import InquiryInput
 from domain.notices import Notice
 from domain.policy import CasePolicy
 
@@ -134,6 +136,23 @@ class CaseRoute:
     unit_code: str
     policy: CasePolicy
     rule_name: str | None = None
+
+
+@dataclass
+class FirstDispatchRequest:
+    """A new case's first workflow task in one activity (revision 3, workflows/revision.py):
+    its receipt, its route, and the 派单 to that route recorded with its projection. The workflow
+    builds the same 派单 from the route it gets back, from the same state and time."""
+
+    inquiry: InquiryInput
+    state: CaseState  # the case's state before the 派单
+    now: datetime
+
+
+@dataclass
+class FirstDispatch:
+    route: CaseRoute
+    plan: Plan  # the 派单's projection, as `record_projected` returns it
 
 
 @dataclass

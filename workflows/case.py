@@ -60,7 +60,13 @@ with workflow.unsafe.imports_passed_through():
     from domain.ids import case_workflow_id, cohandling_workflow_id
     from domain.models import CalendarChange, InquiryInput, ReplySubmission
     from domain.policy import CasePolicy
-    from domain.transition import CoHandlingInput, DueRequest, PolicyRequest
+    from domain.transition import (
+        CoHandlingInput,
+        DueRequest,
+        FirstDispatch,  # noqa: F401 - the result's type, resolved when decoding
+        FirstDispatchRequest,
+        PolicyRequest,
+    )
 
 # Workflow code of this package runs in the sandbox too (not passed through), so the domain
 # modules it imports are registered there and payload type hints resolve when decoding.
@@ -160,6 +166,9 @@ class CaseWorkflow:
         )
 
     async def _begin(self, start: CaseInput) -> None:
+        if self.revision >= revision.DISPATCH_IN_FIRST_ACTIVITY and not start.answered_on_site:
+            await self._received_and_dispatched()
+            return
         if self.revision >= 1:
             route = await execute_short(CaseActivities.receive_and_route, self._inquiry)
         else:
@@ -178,6 +187,24 @@ class CaseWorkflow:
                 await self._apply(
                     paths.first_dispatch(self.s, route, self._policy, now, self._code)
                 )
+            for reply in self._queued_replies:
+                await self._take_queued(reply)
+
+    async def _received_and_dispatched(self) -> None:
+        """Revision 3: one activity records the receipt and the 派单 it routed, built from this
+        state and time; the same 派单 is built here from the route it returns. The lock is held
+        throughout, so no change comes between the state the activity saw and this one."""
+        async with self._lock:
+            now = workflow.now()
+            first = await execute_short(
+                CaseActivities.receive_and_dispatch,
+                FirstDispatchRequest(inquiry=self._inquiry, state=self.s, now=now),
+            )
+            self._policy_or_none = first.route.policy
+            change = paths.first_dispatch(self.s, first.route, self._policy, now, self._code)
+            self.s = change.state
+            recorder.dispatched(self.s, first.plan)
+            self._timer.changed()
             for reply in self._queued_replies:
                 await self._take_queued(reply)
 

@@ -16,14 +16,12 @@ with workflow.unsafe.imports_passed_through():
     from activities.cases import CaseActivities
     from domain.agenda import Plan  # by its full name: see the note in workflows/case.py
     from domain.case import CaseState
-    from domain.change import Change
+    from domain.change import Change, counted
     from domain.policy import CasePolicy
     from domain.transition import (
         FiredAndPlanned,
         FiredSteps,
         PlanRequest,
-        ProjectedTransition,
-        Transition,
     )
     from workflows import search_attributes
     from workflows.options import execute_short
@@ -48,20 +46,22 @@ async def record(inquiry_id: str, state: CaseState, policy: CasePolicy, change: 
     clock, its read-model columns, tasks and notices."""
     # A 延期's notices name the new due time, known only after the projection: two activities.
     if change.announce is None and revision.taken(ONE_PATCH):
-        state.seq += 1
-        projected: Plan = await execute_short(
-            CaseActivities.record_projected,
-            ProjectedTransition(
-                plan=_plan_request(inquiry_id, state, policy),
-                transition=_transition(inquiry_id, state, change),
-            ),
-        )
-        _take(state, projected)
+        request = counted(inquiry_id, change, policy, workflow.now())
+        _take(state, await execute_short(CaseActivities.record_projected, request))
     else:
         await plan(inquiry_id, state, policy)
         state.seq += 1
-        transition = _transition(inquiry_id, state, change)
+        transition = change.transition(inquiry_id, workflow.now())
         await execute_short(CaseActivities.record, transition.projected(state.deadlines))
+    _show(state)
+
+
+def dispatched(state: CaseState, projected: Plan) -> None:
+    """The first 派单 of a revision-3 case, recorded with its projection by the case's first
+    activity (`receive_and_dispatch`, which counted it from the same route): counted and
+    projected here as `record` would have."""
+    state.seq += 1
+    _take(state, projected)
     _show(state)
 
 
@@ -96,21 +96,3 @@ def _plan_request(inquiry_id: str, state: CaseState, policy: CasePolicy) -> Plan
 
 def _take(state: CaseState, projected: Plan) -> None:
     state.deadlines, state.agenda = projected.deadlines, projected.agenda
-
-
-def _transition(inquiry_id: str, state: CaseState, change: Change) -> Transition:
-    """The change as its event, before the clock of its re-projection is known."""
-    return Transition(
-        inquiry_id=inquiry_id,
-        seq=state.seq,
-        kind=change.kind,
-        actor=change.actor,
-        at=workflow.now(),
-        status=state.status,
-        unit_code=state.unit,
-        reason=change.reason,
-        detail=change.detail,
-        columns=change.columns,
-        task=change.task,
-        notices=change.all_notices(state.deadlines),
-    )

@@ -17,6 +17,13 @@ Revision 2 changes what a new case shows Temporal's web UI, not what it records:
 the overdue view's search attributes that changed (workflows/search_attributes.py
 `upsert_changed`), and no longer InquiryStatus, which changed at every transition. A closed loop
 upserts once (at 派单) instead of four times. Cases of revision 0 and 1 upsert as before.
+
+Revision 3 runs a new case's first workflow task in one local activity instead of two: the
+receipt, the route and the first 派单 recorded with its projection (activities/cases.py
+`receive_and_dispatch`; `receive_and_route` then `record_projected` before). The activity builds
+the 派单 with the domain's `first_dispatch` from the state and time the workflow sends it, and
+the workflow builds the same one from the route it gets back. A case answered on the spot
+(现场解答) takes the two activities as before.
 """
 
 from __future__ import annotations
@@ -26,10 +33,13 @@ from types import MappingProxyType
 from temporalio import workflow
 
 # The revision the API starts new cases at.
-CURRENT = 2
+CURRENT = 3
 
 # From this revision on a case upserts only the search attributes that changed (see above).
 UPSERT_CHANGED = 2
+
+# From this revision on a case's receipt, route and first 派单 are one activity (see above).
+DISPATCH_IN_FIRST_ACTIVITY = 3
 
 # Each patch of the case workflow built in, by the first revision that has it built in.
 # Read-only: the workflows' modules are shared by every run a worker holds (core/runner.py).

@@ -16,12 +16,15 @@ from activities.cases import CaseActivities
 from activities.notify import Outbox
 from domain.agenda import Plan
 from domain.case import AgendaItem, CaseState
-from domain.change import dispatch
+from domain.change import counted, dispatch
 from domain.models import Citizen, InquiryInput
 from domain.transition import (
     CaseColumns,
+    CaseRoute,
     FiredAndPlanned,
     FiredSteps,
+    FirstDispatch,
+    FirstDispatchRequest,
     Notice,
     PlanRequest,
     PolicyRequest,
@@ -29,6 +32,7 @@ from domain.transition import (
     TaskChange,
     Transition,
 )
+from domain.transitions import first_dispatch
 from tests.assertions import assert_fields, assert_same_items
 
 AT = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -298,6 +302,42 @@ async def test_a_change_recorded_with_its_projection_writes_what_plan_then_recor
         ("reply", due.reply_due),
     ], clocks
     assert woken.times == 2 + 1 + 2 + 2, f"each recording wakes the dispatcher: {woken.times}"
+
+
+async def test_receipt_route_and_dispatch_in_one_activity_write_what_the_two_activities_write(
+    pool: asyncpg.Pool,
+) -> None:
+    """`receive_and_dispatch` (revision 3) against `receive_and_route`, then the 派单 the
+    workflow builds from that route recorded by `record_projected` (revision 2): the same route,
+    projection and rows, and twice is once."""
+    env = ActivityEnvironment()
+    before = an_inquiry()
+    route: CaseRoute = await env.run(activities_of(pool).receive_and_route, before)
+    change = first_dispatch(CaseState(), route, route.policy, AT, before.tracking_code)
+    planned: Plan = await env.run(
+        activities_of(pool).record_projected,
+        counted(before.inquiry_id, change, route.policy, AT),
+    )
+
+    woken = Woken()
+    activities = CaseActivities(pool, an_outbox(woken))
+    after = an_inquiry()
+    request = FirstDispatchRequest(inquiry=after, state=CaseState(), now=AT)
+    first: FirstDispatch = await env.run(activities.receive_and_dispatch, request)
+    again: FirstDispatch = await env.run(activities.receive_and_dispatch, request)
+
+    assert first == again == FirstDispatch(route=route, plan=planned), (first, again, planned)
+    assert request.state == CaseState(), "a run leaves its request as it was (Temporal retries it)"
+    one, two = await written(pool, after.inquiry_id), await written(pool, before.inquiry_id)
+    assert one == two, f"one activity wrote {one}, two activities wrote {two}"
+    assert_fields(one["case"], "the case", status="dispatched", unit_code=route.unit_code)
+    kinds = [e["kind"] for e in cast(list[dict[str, Any]], one["events"])]
+    assert sorted(kinds) == ["dispatched", "received"], kinds
+    assert woken.times == 2, f"each run wakes the dispatcher once: {woken.times}"
+
+
+def activities_of(pool: asyncpg.Pool) -> CaseActivities:
+    return CaseActivities(pool, an_outbox())
 
 
 async def test_steps_fired_with_the_projection_are_recorded_once_and_store_the_due_times(

@@ -1,9 +1,9 @@
 """One activity per transition (workflows/recorder.py ONE_PATCH, issue 10): a new case records
 each change with its re-projection in one local activity, and ladder steps that only climb the
 ladder with theirs; a 延期, whose notices name the due time the projection gives, keeps two.
-A case filed now starts at revision 2 (workflows/revision.py): it receives and routes in one
-activity and asks no patch, so its history holds no patch marker and no TemporalChangeVersion
-upsert, and it upserts only the search attributes that changed. The histories of cases started before the patch or the revision replay as they were
+A case filed now starts at revision 3 (workflows/revision.py): it receives, routes and is
+dispatched in one activity and asks no patch, so its history holds no patch marker and no
+TemporalChangeVersion upsert, and it upserts only the search attributes that changed. The histories of cases started before the patch or the revision replay as they were
 (tests/workflows/test_replay.py).
 """
 
@@ -46,7 +46,7 @@ async def test_a_closed_loop_records_each_change_with_its_projection_in_one_acti
     assert rated.status_code == 200 and rated.json()["status"] == "closed", rated.text
 
     history = await _history(service, inquiry_id)
-    assert (await started_with(service, history)).revision == revision.CURRENT == 2
+    assert (await started_with(service, history)).revision == revision.CURRENT == 3
     assert revision.BUILT_IN[ONE_PATCH] == revision.BUILT_IN[LOCAL_PATCH] == 1
     assert patches_asked(history) == []
     upserted = [
@@ -57,8 +57,8 @@ async def test_a_closed_loop_records_each_change_with_its_projection_in_one_acti
     # Revision 2: the overdue view once, at 派单; 签收, 答复 and 办结 change none of it, and
     # no patch's TemporalChangeVersion is upserted.
     assert upserted == [{"ResponsibleUnit", "ReplyDueAt", "EscalationLevel", "Overdue"}], upserted
-    # 受理 with routing, then 派单, 签收, 答复 and 回访/办结: one activity each.
-    assert _local_activities(history) == ["receive_and_route"] + 4 * ["record_projected"]
+    # 受理 with routing and 派单 (revision 3), then 签收, 答复 and 回访/办结: one activity each.
+    assert _local_activities(history) == ["receive_and_dispatch"] + 3 * ["record_projected"]
     timeline = await events(service, inquiry_id)
     assert [k for k in timeline if k != "received"] == [
         "dispatched",
@@ -86,9 +86,9 @@ async def test_an_extension_keeps_two_activities_and_names_the_new_due_time(
     assert approved.status_code == 200, approved.text
 
     kinds = _local_activities(await _history(service, inquiry_id, finished=False))
-    # 派单, 签收 and the request: one activity each. The approval's notice names the new reply
-    # due time: projected first, then recorded.
-    assert kinds[1:] == 3 * ["record_projected"] + ["plan", "record"], kinds
+    # 受理 with 派单, then 签收 and the request: one activity each. The approval's notice names
+    # the new reply due time: projected first, then recorded.
+    assert kinds == ["receive_and_dispatch"] + 2 * ["record_projected"] + ["plan", "record"], kinds
     due = (await row(service, inquiry_id))["reply_due_at"]
     told = [
         body for kind, body in await citizen_messages(service, inquiry_id) if kind == "extension"

@@ -145,6 +145,27 @@ def test_histories_are_committed() -> None:
         "v2_path_rev2_timer_kept_to_the_close.json",
         "v2_path_rev2_transfer.json",
         "v2_path_rev2_urgent_unsigned_redispatch.json",
+        # Revision 3: receipt, route and the first 派单 in one activity (on_site keeps two).
+        "v2_path_rev3_calendar_change.json",
+        "v2_path_rev3_cohandling_answered_1.json",
+        "v2_path_rev3_cohandling_answered_2.json",
+        "v2_path_rev3_continued_as_new_carried_over.json",
+        "v2_path_rev3_continued_as_new_first_run.json",
+        "v2_path_rev3_continued_as_new_last_run.json",
+        "v2_path_rev3_extension.json",
+        "v2_path_rev3_info_withdrawn.json",
+        "v2_path_rev3_ladder.json",
+        "v2_path_rev3_merge_1.json",
+        "v2_path_rev3_merge_2.json",
+        "v2_path_rev3_on_site.json",
+        "v2_path_rev3_policy_shorter.json",
+        "v2_path_rev3_rated_and_not_rated_1.json",
+        "v2_path_rev3_rated_and_not_rated_2.json",
+        "v2_path_rev3_reply_queued_at_sent_time.json",
+        "v2_path_rev3_return_redispatch.json",
+        "v2_path_rev3_timer_kept_to_the_close.json",
+        "v2_path_rev3_transfer.json",
+        "v2_path_rev3_urgent_unsigned_redispatch.json",
     } <= names
 
 
