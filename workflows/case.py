@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import ParamSpec
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, FailureError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
@@ -72,7 +72,7 @@ with workflow.unsafe.imports_passed_through():
 # modules it imports are registered there and payload type hints resolve when decoding.
 from workflows import recorder, revision
 from workflows.cohandling import CoHandlingWorkflow
-from workflows.options import execute, execute_short
+from workflows.options import cancelled, execute, execute_local, execute_short
 from workflows.timer import AgendaTimer
 
 
@@ -166,8 +166,8 @@ class CaseWorkflow:
         )
 
     async def _begin(self, start: CaseInput) -> None:
-        if self.revision >= revision.DISPATCH_IN_FIRST_ACTIVITY and not start.answered_on_site:
-            await self._received_and_dispatched()
+        first_in_one = self.revision >= revision.DISPATCH_IN_FIRST_ACTIVITY
+        if first_in_one and not start.answered_on_site and await self._received_and_dispatched():
             return
         if self.revision >= 1:
             route = await execute_short(CaseActivities.receive_and_route, self._inquiry)
@@ -190,16 +190,27 @@ class CaseWorkflow:
             for reply in self._queued_replies:
                 await self._take_queued(reply)
 
-    async def _received_and_dispatched(self) -> None:
-        """Revision 3: one activity records the receipt and the 派单 it routed, built from this
-        state and time; the same 派单 is built here from the route it returns. The lock is held
-        throughout, so no change comes between the state the activity saw and this one."""
+    async def _received_and_dispatched(self) -> bool:
+        """Revision 3: one local activity records the receipt and the 派单 it routed, built
+        from this state and time; the same 派单 is built here from the route it returns. The lock
+        is held throughout, so no change comes between the state the activity saw and this one.
+
+        False when its local tries fail (PostgreSQL away, a refused 派单): the case then takes
+        the two activities of revision 2, whose 派单 is built and dated once the receipt and the
+        route are on the record, so a long outage does not count against the unit's clocks.
+        """
         async with self._lock:
             now = workflow.now()
-            first = await execute_short(
-                CaseActivities.receive_and_dispatch,
-                FirstDispatchRequest(inquiry=self._inquiry, state=self.s, now=now),
-            )
+            try:
+                first = await execute_local(
+                    CaseActivities.receive_and_dispatch,
+                    FirstDispatchRequest(inquiry=self._inquiry, state=self.s, now=now),
+                )
+            except FailureError as failed:
+                if cancelled(failed):
+                    raise
+                workflow.logger.warning("receipt and 派单 failed together, now apart: %s", failed)
+                return False
             self._policy_or_none = first.route.policy
             change = paths.first_dispatch(self.s, first.route, self._policy, now, self._code)
             self.s = change.state
@@ -207,6 +218,7 @@ class CaseWorkflow:
             self._timer.changed()
             for reply in self._queued_replies:
                 await self._take_queued(reply)
+        return True
 
     async def _next_turn(self) -> None:
         await self._timer.sleep()

@@ -58,11 +58,21 @@ async def execute_short(activity: Callable[[Any, P], Awaitable[R]], arg: P) -> R
     if not revision.taken(LOCAL_PATCH):
         return await execute(activity, arg)
     try:
-        return await workflow.execute_local_activity_method(
-            activity, arg, start_to_close_timeout=LOCAL_TIMEOUT, retry_policy=LOCAL_RETRY
-        )
+        return await execute_local(activity, arg)
     except FailureError as failed:  # ApplicationError, TimeoutError or ActivityError
-        if isinstance(failed, CancelledError) or isinstance(failed.cause, CancelledError):
+        if cancelled(failed):
             raise
         workflow.logger.warning("a local activity failed; run as an activity: %s", failed)
     return await execute(activity, arg)
+
+
+async def execute_local(activity: Callable[[Any, P], Awaitable[R]], arg: P) -> R:
+    """The local tries of `execute_short` alone; a fault they cannot get past is raised."""
+    return await workflow.execute_local_activity_method(
+        activity, arg, start_to_close_timeout=LOCAL_TIMEOUT, retry_policy=LOCAL_RETRY
+    )
+
+
+def cancelled(failed: FailureError) -> bool:
+    """Whether an activity's failure is its cancellation (to be raised on, never retried)."""
+    return isinstance(failed, CancelledError) or isinstance(failed.cause, CancelledError)

@@ -50,6 +50,9 @@ from tests.workflows import (
     test_sla_escalation as escalation,
 )
 from tests.workflows import (
+    test_stuck_cases as stuck,
+)
+from tests.workflows import (
     test_worker_restart as restart,
 )
 
@@ -139,6 +142,11 @@ SCENARIOS |= {f"rev2_{name}": SCENARIOS[name] for name in REVISION_2}
 # revision 2 (on_site keeps its two activities).
 REVISION_3 = REVISION_2
 SCENARIOS |= {f"rev3_{name}": SCENARIOS[name] for name in REVISION_3}
+# And the way back to two activities when the one's local tries fail: a 派单 refused until the
+# cause is gone (the receipt, then the 派单 retried as an activity).
+SCENARIOS["rev3_first_activity_refused"] = (
+    stuck.test_a_case_whose_activity_keeps_failing_is_listed_until_it_recovers
+)
 
 
 NAMES = [n for n in os.environ.get("RECORD", "").split(",") if n] or list(SCENARIOS)

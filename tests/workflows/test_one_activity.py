@@ -9,10 +9,13 @@ TemporalChangeVersion upsert, and it upserts only the search attributes that cha
 
 from __future__ import annotations
 
+import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 from temporalio.api.enums.v1 import EventType
 
+from tests.api.test_intake_availability import postgresql_down
 from tests.cases import (
     act,
     citizen_messages,
@@ -24,7 +27,7 @@ from tests.cases import (
     row,
     started_with,
 )
-from tests.conftest import Service
+from tests.conftest import Service, inquiry_body
 from workflows import revision
 from workflows.options import LOCAL_PATCH
 from workflows.recorder import ONE_PATCH
@@ -94,6 +97,44 @@ async def test_an_extension_keeps_two_activities_and_names_the_new_due_time(
         body for kind, body in await citizen_messages(service, inquiry_id) if kind == "extension"
     ]
     assert len(told) == 1 and due.isoformat() in told[0], (due, told)
+
+
+async def test_a_case_filed_while_postgresql_is_down_is_dispatched_and_dated_once_it_is_back(
+    service: Service, database_url: str
+) -> None:
+    """Revision 3's one first activity fails its local tries while PostgreSQL is away. The case
+    then records its receipt and route, and its 派单 apart, as revision 2 did: the 派单, where
+    the unit's clocks start, is dated once the receipt is on the record, not when the case was
+    filed, so an outage does not count against the unit."""
+    key = await service.intake_key("web")
+    # The API's copy of the intake keys takes a new key at its first use with PostgreSQL up.
+    assert (
+        await service.http.post("/api/v1/inquiries", json=inquiry_body(), headers=key)
+    ).is_success
+    async with postgresql_down(database_url):
+        filed = await service.http.post("/api/v1/inquiries", json=inquiry_body(), headers=key)
+        assert filed.status_code == 201, filed.text
+        # Longer than the local tries of both ways (workflows/options.py LOCAL_RETRY) and the
+        # first workflow task, so the receipt's last try is an activity of its own.
+        await asyncio.sleep(9)
+        restored_from = datetime.now(UTC)
+    inquiry_id = filed.json()["id"]
+    await service.wait_for(
+        "SELECT 1 FROM inquiries WHERE id = $1::uuid AND status = 'dispatched'",
+        inquiry_id,
+        within=60,
+    )
+    dispatched_at = (await row(service, inquiry_id))["dispatched_at"]
+    assert dispatched_at >= restored_from, (dispatched_at, restored_from)
+    history = await _history(service, inquiry_id, finished=False)
+    local = _local_activities(history)
+    assert local[0] == "receive_and_dispatch" and local[-1] == "record_projected", local
+    routed = [
+        e.activity_task_scheduled_event_attributes.activity_type.name
+        for e in history
+        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+    ]
+    assert routed == ["receive_and_route"], routed
 
 
 async def _history(service: Service, inquiry_id: str, *, finished: bool = True) -> list[Any]:

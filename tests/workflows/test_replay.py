@@ -153,6 +153,7 @@ def test_histories_are_committed() -> None:
         "v2_path_rev3_continued_as_new_first_run.json",
         "v2_path_rev3_continued_as_new_last_run.json",
         "v2_path_rev3_extension.json",
+        "v2_path_rev3_first_activity_refused.json",
         "v2_path_rev3_info_withdrawn.json",
         "v2_path_rev3_ladder.json",
         "v2_path_rev3_merge_1.json",

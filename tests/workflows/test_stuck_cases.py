@@ -81,9 +81,10 @@ async def test_a_case_whose_activity_keeps_failing_is_listed_until_it_recovers(
             raise AssertionError("the failing case was never listed")
         item = listed[inquiry_id]
         assert item["state"] == "failing"
-        # The dispatch's projection and event: since revision 3 in the case's first activity,
-        # with its receipt and route (workflows/revision.py).
-        assert item["activity"] == "receive_and_dispatch"
+        # The dispatch's projection and event, one activity since workflows/recorder.py ONE_PATCH.
+        # A case of revision 3 tries it with its receipt and route first; once those local tries
+        # failed, it records them apart, as revision 2 did (workflows/case.py).
+        assert item["activity"] == "record_projected"
         assert item["attempt"] >= 3
         assert "refuses this event" in item["failure"]
         forbidden = await service.http.get("/api/v1/supervision/stuck", headers=handler)
@@ -129,5 +130,5 @@ async def test_data_postgresql_refuses_fails_once_and_is_not_retried(service: Se
 
     item = (await _stuck(service, supervisor))[inquiry_id]
     assert item["state"] == "failed"
-    assert item["activity"] == "receive_and_dispatch"
+    assert item["activity"] == "record_projected"
     assert "CheckViolationError" in item["failure"]
