@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
     from domain import answers, steps
     from domain import case as rules
     from domain import transitions as paths
+    from domain.agenda import Plan
     from domain.case import (
         FINISHED,
         Acknowledge,
@@ -63,7 +64,6 @@ with workflow.unsafe.imports_passed_through():
     from domain.transition import (
         CoHandlingInput,
         DueRequest,
-        FirstDispatch,  # noqa: F401 - the result's type, resolved when decoding
         FirstDispatchRequest,
         PolicyRequest,
     )
@@ -212,10 +212,8 @@ class CaseWorkflow:
                 workflow.logger.warning("receipt and 派单 failed together, now apart: %s", failed)
                 return False
             self._policy_or_none = first.route.policy
-            change = paths.first_dispatch(self.s, first.route, self._policy, now, self._code)
-            self.s = change.state
-            recorder.dispatched(self.s, first.plan)
-            self._timer.changed()
+            dispatch = paths.first_dispatch(self.s, first.route, self._policy, now, self._code)
+            await self._apply(dispatch, recorded=first.plan)
             for reply in self._queued_replies:
                 await self._take_queued(reply)
         return True
@@ -249,12 +247,16 @@ class CaseWorkflow:
             return info.get_current_history_length() > limit
         return info.is_continue_as_new_suggested()
 
-    async def _apply(self, change: Change | None) -> None:
-        """The change's state becomes the case's; recorded, then passed on to merged cases."""
+    async def _apply(self, change: Change | None, recorded: Plan | None = None) -> None:
+        """The change's state becomes the case's; recorded, then passed on to merged cases.
+        `recorded`: the projection of a change an activity has recorded already."""
         if change is None:
             return
         self.s = change.state
-        await recorder.record(self._id, self.s, self._policy, change)
+        if recorded is None:
+            await recorder.record(self._id, self._policy, change)
+        else:
+            recorder.recorded(change, recorded)
         self._timer.changed()
         if change.main_reply is not None:
             for merged in self.s.merged:

@@ -41,9 +41,10 @@ async def plan(inquiry_id: str, state: CaseState, policy: CasePolicy) -> None:
     _take(state, await execute_short(CaseActivities.plan, _plan_request(inquiry_id, state, policy)))
 
 
-async def record(inquiry_id: str, state: CaseState, policy: CasePolicy, change: Change) -> None:
+async def record(inquiry_id: str, policy: CasePolicy, change: Change) -> None:
     """The change's state is the case's now: re-project, then record the event with the new
     clock, its read-model columns, tasks and notices."""
+    state = change.state
     # A 延期's notices name the new due time, known only after the projection: two activities.
     if change.announce is None and revision.taken(ONE_PATCH):
         request = counted(inquiry_id, change, policy, workflow.now())
@@ -56,13 +57,13 @@ async def record(inquiry_id: str, state: CaseState, policy: CasePolicy, change: 
     _show(state)
 
 
-def dispatched(state: CaseState, projected: Plan) -> None:
-    """The first 派单 of a revision-3 case, recorded with its projection by the case's first
-    activity (`receive_and_dispatch`, which counted it from the same route): counted and
+def recorded(change: Change, projected: Plan) -> None:
+    """A change an activity has recorded with its projection already (the first 派单 of a
+    revision-3 case, `receive_and_dispatch`, which counted it from the same route): counted and
     projected here as `record` would have."""
-    state.seq += 1
-    _take(state, projected)
-    _show(state)
+    change.state.seq += 1
+    _take(change.state, projected)
+    _show(change.state)
 
 
 async def fire(fired: FiredSteps) -> None:
