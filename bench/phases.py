@@ -17,7 +17,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHandle, WorkflowUpdateStage
 
 from bench import procs
-from bench.bare import BareWorkflow, ShapedWorkflow, dispatch_marks
+from bench.bare import SHAPED_STEPS, BareWorkflow, ShapedWorkflow, dispatch_marks
 from bench.client import Api
 from bench.load import Run, Timed, run_many
 from bench.stack import Stack
@@ -232,12 +232,9 @@ async def shaped_lifecycle(ctx: Context, n: int, concurrency: int) -> tuple[Run,
         handle = await _timed_start(ctx, run, ShapedWorkflow.run, "shaped-case", i)
         workflow_id = handle.id
         async with Timed(run, "dispatch"):
-            await until_marked(dispatch_marks(ctx.stack.home / "var") / workflow_id)
-        for step, update in (
-            ("acknowledge", ShapedWorkflow.acknowledge),
-            ("reply", ShapedWorkflow.reply),
-            ("rating", ShapedWorkflow.rate),
-        ):
+            await until_marked(dispatch_marks(ctx.stack.var_dir) / workflow_id)
+        staff = (ShapedWorkflow.acknowledge, ShapedWorkflow.reply, ShapedWorkflow.rate)
+        for step, update in zip(SHAPED_STEPS[1:], staff, strict=True):
             async with Timed(run, step):
                 await _accepted_then_done(handle, update)
         async with Timed(run, "complete"):

@@ -63,8 +63,13 @@ class Stack:
     def dsn(self) -> str:
         return with_database(self.admin_dsn, self.database)
 
+    @property
+    def var_dir(self) -> Path:
+        """The stack's VAR_DIR: the dev server's files, the install key, the bare marks."""
+        return self.home / "var"
+
     def temporal_pids(self) -> list[int]:
-        pid = int(json.loads((self.home / "var" / "temporal.pid").read_text())["pid"])
+        pid = int(json.loads((self.var_dir / "temporal.pid").read_text())["pid"])
         return procs.with_descendants(pid)
 
     def pids(self, name: str) -> list[int]:
@@ -150,13 +155,12 @@ async def start(admin_dsn: str | None, workers: int = 1) -> Stack:
     """Everything the benchmark measures, on free ports, in a temporary folder, with `workers`
     worker processes on the service's task queue (as WORKER_REPLICAS runs them in deploy/)."""
     home = Path(tempfile.mkdtemp(prefix="bench-"))
-    temporal = TemporalDevServer(var_dir=home / "var", port=free_port(), ui_port=free_port())
+    var = home / "var"  # Stack.var_dir
+    temporal = TemporalDevServer(var_dir=var, port=free_port(), ui_port=free_port())
     await temporal.start()
     # The same codec as the service's processes (PAYLOAD_KEYS, else the install key of this
     # stack's VAR_DIR), so the driver reads what the worker writes.
-    client = await connect_temporal(
-        Settings(temporal_address=temporal.address, var_dir=home / "var")
-    )
+    client = await connect_temporal(Settings(temporal_address=temporal.address, var_dir=var))
     embedded = None
     if admin_dsn is None:
         embedded = EmbeddedPostgres(home / "pg")
@@ -196,7 +200,7 @@ async def start(admin_dsn: str | None, workers: int = 1) -> Stack:
         "TASK_QUEUE": stack.task_queue,
         "API_HOST": "127.0.0.1",
         "API_PORT": str(api_port),
-        "VAR_DIR": str(home / "var"),
+        "VAR_DIR": str(stack.var_dir),
         "ENVIRONMENT": "development",
         "JWT_SECRET": uuid.uuid4().hex * 2,
         "PUBLIC_RATE_PER_MINUTE": str(10**9),  # every rating comes from 127.0.0.1
