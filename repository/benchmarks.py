@@ -226,3 +226,93 @@ async def remove_copies(conn: Conn, ids: list[UUID]) -> None:
     async with conn.transaction():
         await conn.execute("DELETE FROM sla_clocks WHERE inquiry_id = ANY($1::uuid[])", ids)
         await conn.execute("DELETE FROM inquiries WHERE id = ANY($1::uuid[])", ids)
+
+
+# The tables migration 011 has autovacuum take early, and the options it sets on them.
+EARLY_VACUUM_TABLES = ("inquiries", "tasks")
+EARLY_VACUUM_OPTIONS = ("autovacuum_vacuum_scale_factor", "autovacuum_vacuum_insert_scale_factor")
+
+
+async def fill_dispatched_cases(
+    conn: Conn, *, n: int, overdue: int, units: list[str], category: str
+) -> None:
+    """n dispatched cases straight into the read model (no workflow behind them), `overdue` of
+    them past their reply deadline by a second each and the rest due in five days, spread over
+    `units`, each with its open reply task; then VACUUM ANALYZE, as after copy_open_cases."""
+    await conn.execute(
+        """
+        WITH made AS (
+            INSERT INTO inquiries (id, tracking_code, workflow_id, channel, category, content,
+                                   submitted_by, status, unit_code, received_at, dispatched_at,
+                                   reply_due_at)
+            SELECT gen_random_uuid(), 'VM' || g, 'visibility/' || g, 'hotline', $4,
+                   repeat('停水 ', 80), 'bench', 'dispatched',
+                   ($3::text[])[1 + g % cardinality($3::text[])],
+                   now() - interval '3 days', now() - interval '3 days',
+                   CASE WHEN g <= $2 THEN now() - g * interval '1 second'
+                        ELSE now() + interval '5 days' END
+            FROM generate_series(1, $1::int) AS g
+            RETURNING id, unit_code, reply_due_at
+        )
+        INSERT INTO tasks (inquiry_id, unit_code, kind, status, due_at, created_at, task_key)
+        SELECT id, unit_code, 'reply', 'open', reply_due_at, now(), 'reply:0' FROM made
+        """,
+        n,
+        overdue,
+        units,
+        category,
+    )
+    await conn.execute("VACUUM (ANALYZE) inquiries, tasks")
+
+
+async def autovacuum_defaults(conn: Conn, *, table: str) -> None:
+    """Give `table` PostgreSQL's own autovacuum thresholds again (undo migration 011 on it)."""
+    if table not in EARLY_VACUUM_TABLES:
+        raise ValueError(f"not a table migration 011 tunes: {table}")
+    await conn.execute(f"ALTER TABLE {table} RESET ({', '.join(EARLY_VACUUM_OPTIONS)})")
+
+
+async def open_cases_by_unit(conn: Conn) -> list[asyncpg.Record]:
+    """Every open case's id and unit."""
+    return await conn.fetch(
+        "SELECT id, unit_code FROM inquiries"
+        " WHERE status IN ('dispatched', 'handling', 'in_review', 'returned')"
+    )
+
+
+async def replace_open_task(conn: Conn, *, inquiry_id: UUID, unit_code: str, key: str) -> None:
+    """One of the case's open tasks is done and a new one is opened, as a transition does."""
+    await conn.execute(
+        """
+        WITH done AS (
+            UPDATE tasks SET status = 'done', completed_at = now()
+            WHERE id = (SELECT id FROM tasks WHERE inquiry_id = $1 AND status = 'open' LIMIT 1)
+        )
+        INSERT INTO tasks (inquiry_id, unit_code, kind, status, due_at, created_at, task_key)
+        VALUES ($1, $2, 'reply', 'open', now() + interval '5 days', now(), $3)
+        """,
+        inquiry_id,
+        unit_code,
+        key,
+    )
+
+
+async def vacuum_state(conn: Conn, *, table: str) -> dict[str, Any]:
+    """How often autovacuum took `table`, its dead rows now, its pages all-visible as of the
+    last (auto)vacuum or analyze, and its own autovacuum options."""
+    row = await conn.fetchrow(
+        """
+        SELECT s.autovacuum_count, s.n_dead_tup, s.n_live_tup, c.relallvisible, c.relpages,
+               coalesce(c.reloptions, '{}') AS options
+        FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+        WHERE s.relname = $1
+        """,
+        table,
+    )
+    return dict(row) if row is not None else {}
+
+
+async def autovacuum_settings(conn: Conn) -> dict[str, str]:
+    """The server's autovacuum settings and version."""
+    names = ("server_version", "autovacuum", "autovacuum_naptime", *EARLY_VACUUM_OPTIONS)
+    return {name: await conn.fetchval(f"SHOW {name}") for name in names}

@@ -17,8 +17,9 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from bench import report, sandbox
+from bench import report, sandbox, visibility
 from bench.bare import SHAPED_STEPS
+from repository.benchmarks import EARLY_VACUUM_OPTIONS
 
 ROOT = Path(__file__).resolve().parents[1]
 STAFF_STEPS = ("intake", "dispatch", "acknowledge", "reply", "rating")
@@ -176,6 +177,32 @@ async def test_the_sandbox_benchmark_measures_both_runners() -> None:
     assert all(ms > 0 for ms in per_instance.values())
     ratio = per_instance["isolated"] / per_instance["shared_workflow_modules"]
     assert measured["isolated_per_shared"] == pytest.approx(ratio)
+
+
+@pytest.mark.parametrize(
+    ("table", "autovacuum", "counted"),
+    [("inquiries", "defaults", 250), ("tasks", "early", 100)],
+)
+async def test_the_visibility_benchmark_counts_under_writes(
+    table: str, autovacuum: str, counted: int
+) -> None:
+    """bench/visibility.py: 500 open cases, half of them overdue and a fifth in the counted
+    unit; the writes keep both totals as they were; the figures of docs/levers/vacuum.md."""
+    measured = await visibility.measure(
+        table=table,
+        cases=500,
+        overdue=0.5,
+        writes=40,
+        seconds=3,
+        autovacuum=autovacuum,
+        database_url=os.environ.get("TEST_DATABASE_URL"),
+    )
+    assert measured["total_counted"] == counted
+    assert measured["reads"] >= 5 and measured["writes_per_second"] >= 20
+    assert 0 < measured["total_ms"]["median"] <= measured["total_ms"]["max"]
+    options = measured["table_at_end"]["options"]
+    early = [f"{option}=0.01" for option in EARLY_VACUUM_OPTIONS]
+    assert options == (early if autovacuum == "early" else []), options
 
 
 @pytest.mark.timeout(240)
