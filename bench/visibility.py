@@ -30,6 +30,7 @@ import asyncpg
 
 from bench.stack import with_database
 from core.db import create_pool
+from core.logging import configure_logging
 from infra.accounts import load_demo_data
 from infra.embedded import EmbeddedPostgres
 from repository import benchmarks as probes
@@ -181,6 +182,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--database-url", help="a server to use instead of an embedded one")
     parser.add_argument("--output", type=Path, help="also write the JSON here")
     args = parser.parse_args(argv)
+    configure_logging()  # the migrations' lines to stderr: stdout is the JSON
     measured = asyncio.run(
         measure(
             table=args.table,
