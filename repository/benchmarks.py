@@ -236,9 +236,9 @@ EARLY_VACUUM_OPTIONS = ("autovacuum_vacuum_scale_factor", "autovacuum_vacuum_ins
 async def fill_dispatched_cases(
     conn: Conn, *, n: int, overdue: int, units: list[str], category: str
 ) -> None:
-    """n dispatched cases straight into the read model (no workflow behind them), `overdue` of
-    them past their reply deadline by a second each and the rest due in five days, spread over
-    `units`, each with its open reply task; then VACUUM ANALYZE, as after copy_open_cases."""
+    """n dispatched cases straight into the read model (no workflow behind them): `overdue` of
+    them past their reply deadline (the k-th by k seconds), the rest due in five days, spread
+    over `units`, each with its open reply task; then VACUUM ANALYZE, as after copy_open_cases."""
     await conn.execute(
         """
         WITH made AS (
