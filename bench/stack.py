@@ -161,14 +161,8 @@ async def start(admin_dsn: str | None, workers: int = 1) -> Stack:
     # The same codec as the service's processes (PAYLOAD_KEYS, else the install key of this
     # stack's VAR_DIR), so the driver reads what the worker writes.
     client = await connect_temporal(Settings(temporal_address=temporal.address, var_dir=var))
-    embedded = None
-    if admin_dsn is None:
-        embedded = EmbeddedPostgres(home / "pg")
-        admin_dsn = with_database(await embedded.start(), "postgres")
-    database = f"bench_{uuid.uuid4().hex[:8]}"
-    await ensure_database(admin_dsn, database)
+    admin_dsn, database, embedded = await new_database(home, admin_dsn, prefix="bench")
     dsn = with_database(admin_dsn, database)
-    await migrate(dsn)
     # The service's own pool setup (jsonb as Python objects), named so its CPU can be told apart.
     pool = await asyncpg.create_pool(
         dsn, init=init_connection, server_settings={"application_name": APPLICATION}
@@ -231,11 +225,34 @@ async def stop(stack: Stack) -> None:
             child.kill()
     await stack.pool.close()
     await stack.temporal.stop()
-    conn = await asyncpg.connect(stack.admin_dsn)
-    try:
-        await probes.drop_database(conn, name=stack.database)
-    finally:
-        await conn.close()
-    if stack.embedded_pg is not None:
-        stack.embedded_pg.stop()
+    await drop_database(stack.admin_dsn, stack.database, stack.embedded_pg)
     shutil.rmtree(stack.home, ignore_errors=True)
+
+
+async def new_database(
+    home: Path, admin_dsn: str | None, *, prefix: str
+) -> tuple[str, str, EmbeddedPostgres | None]:
+    """A migrated database of its own, named `prefix_…`, on the server of admin_dsn or, when
+    None, on an embedded one in home/pg: (the server's admin DSN, the name, the embedded server
+    to stop). drop_database undoes it."""
+    embedded = None
+    if admin_dsn is None:
+        embedded = EmbeddedPostgres(home / "pg")
+        admin_dsn = with_database(await embedded.start(), "postgres")
+    database = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    await ensure_database(admin_dsn, database)
+    await migrate(with_database(admin_dsn, database))
+    return admin_dsn, database, embedded
+
+
+async def drop_database(admin_dsn: str, database: str, embedded: EmbeddedPostgres | None) -> None:
+    """Drop a database new_database made, and stop its embedded server if it had one."""
+    try:
+        conn = await asyncpg.connect(admin_dsn)
+        try:
+            await probes.drop_database(conn, name=database)
+        finally:
+            await conn.close()
+    finally:
+        if embedded is not None:
+            embedded.stop()

@@ -18,24 +18,23 @@ import asyncio
 import contextlib
 import json
 import random
+import shutil
 import statistics
 import tempfile
 import time
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 
+from bench import stack
 from bench.stack import with_database
 from core.db import create_pool
 from core.logging import configure_logging
 from infra.accounts import load_demo_data
-from infra.embedded import EmbeddedPostgres
 from repository import benchmarks as probes
 from repository import inquiries as reads
-from repository.migrations import ensure_database, migrate
 
 CATEGORY = "outage"  # a demo category; the rows only need one
 UNITS = ["pipe_repair", "pump_station", "water_quality", "business_window", "open_affairs"]
@@ -44,34 +43,20 @@ READS_PER_SECOND = 2
 
 
 @contextlib.asynccontextmanager
-async def _database(database_url: str | None) -> AsyncIterator[asyncpg.Pool]:
-    """A migrated database of its own, dropped afterwards, on the given server or on an
-    embedded one (pgserver, as `make run` has it)."""
-    server = None
-    if database_url is None:
-        server = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="visibility-")) / "pg")
-        database_url = await server.start()
-    try:
-        admin = with_database(database_url, "postgres")
-        name = f"visibility_{uuid.uuid4().hex[:8]}"
-        await ensure_database(admin, name)
-        try:
-            await migrate(with_database(admin, name))
-            pool = await create_pool(with_database(admin, name), min_size=2, max_size=4)
-            try:
-                await load_demo_data(pool)
-                yield pool
-            finally:
-                await pool.close()
-        finally:
-            conn = await asyncpg.connect(admin)
-            try:
-                await probes.drop_database(conn, name=name)
-            finally:
-                await conn.close()
-    finally:
-        if server is not None:
-            server.stop()
+async def _database(admin_dsn: str | None) -> AsyncIterator[asyncpg.Pool]:
+    """A migrated database of its own with the demo data, dropped afterwards, on the given
+    server or on an embedded one (pgserver, as `make run` has it) in a temporary folder."""
+    async with contextlib.AsyncExitStack() as cleanup:
+        home = Path(tempfile.mkdtemp(prefix="visibility-"))
+        cleanup.callback(shutil.rmtree, home, ignore_errors=True)
+        admin_dsn, database, embedded = await stack.new_database(
+            home, admin_dsn, prefix="visibility"
+        )
+        cleanup.push_async_callback(stack.drop_database, admin_dsn, database, embedded)
+        pool = await create_pool(with_database(admin_dsn, database), min_size=2, max_size=4)
+        cleanup.push_async_callback(pool.close)
+        await load_demo_data(pool)
+        yield pool
 
 
 def _writer(
@@ -179,7 +164,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--writes", type=int, default=70, help="rows written a second")
     parser.add_argument("--seconds", type=float, default=300)
     parser.add_argument("--autovacuum", choices=("early", "defaults"), default="early")
-    parser.add_argument("--database-url", help="a server to use instead of an embedded one")
+    parser.add_argument(
+        "--database-url",
+        help="a PostgreSQL server's admin URL (as for `make bench`), else embedded",
+    )
     parser.add_argument("--output", type=Path, help="also write the JSON here")
     args = parser.parse_args(argv)
     configure_logging()  # the migrations' lines to stderr: stdout is the JSON

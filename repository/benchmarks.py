@@ -12,6 +12,7 @@ from uuid import UUID
 
 import asyncpg
 
+from domain.case import OPEN_STATUSES
 from repository import Conn
 
 # What migration 006 added, and the one index it replaced: a benchmark drops the first and
@@ -275,8 +276,8 @@ async def autovacuum_defaults(conn: Conn, *, table: str) -> None:
 async def open_cases_by_unit(conn: Conn) -> list[asyncpg.Record]:
     """Every open case's id and unit."""
     return await conn.fetch(
-        "SELECT id, unit_code FROM inquiries"
-        " WHERE status IN ('dispatched', 'handling', 'in_review', 'returned')"
+        "SELECT id, unit_code FROM inquiries WHERE status = ANY($1::text[])",
+        [status.value for status in sorted(OPEN_STATUSES)],
     )
 
 
