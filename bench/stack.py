@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ import httpx
 from temporalio.client import Client
 
 from bench import procs
-from core.db import init_connection
+from core.db import create_pool, init_connection
 from core.settings import Settings
 from core.temporal import connect_temporal
 from infra.accounts import add_intake_key, add_user, load_demo_data
@@ -256,3 +257,26 @@ async def drop_database(admin_dsn: str, database: str, embedded: EmbeddedPostgre
     finally:
         if embedded is not None:
             embedded.stop()
+
+
+@contextlib.asynccontextmanager
+async def scratch_database(
+    admin_dsn: str | None,
+    *,
+    prefix: str,
+    on_connect: Callable[[asyncpg.Connection], Awaitable[None]] | None = None,
+) -> AsyncIterator[asyncpg.Pool]:
+    """A pool on a migrated database of its own with the demo data, for a probe that needs no
+    Temporal and no service processes; the database (and its embedded server, when admin_dsn is
+    None) and the temporary folder are gone afterwards. on_connect: as core.db.create_pool's."""
+    async with contextlib.AsyncExitStack() as cleanup:
+        home = Path(tempfile.mkdtemp(prefix=f"{prefix}-"))
+        cleanup.callback(shutil.rmtree, home, ignore_errors=True)
+        admin_dsn, database, embedded = await new_database(home, admin_dsn, prefix=prefix)
+        cleanup.push_async_callback(drop_database, admin_dsn, database, embedded)
+        pool = await create_pool(
+            with_database(admin_dsn, database), min_size=2, max_size=4, on_connect=on_connect
+        )
+        cleanup.push_async_callback(pool.close)
+        await load_demo_data(pool)
+        yield pool

@@ -15,24 +15,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import random
-import shutil
 import statistics
-import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 
 from bench import stack
-from bench.stack import with_database
-from core.db import create_pool
 from core.logging import configure_logging
-from infra.accounts import load_demo_data
 from repository import benchmarks as probes
 from repository import inquiries as reads
 
@@ -40,23 +34,6 @@ CATEGORY = "outage"  # a demo category; the rows only need one
 UNITS = ["pipe_repair", "pump_station", "water_quality", "business_window", "open_affairs"]
 COUNTED_UNIT = UNITS[0]  # the unit whose open tasks are counted
 READS_PER_SECOND = 2
-
-
-@contextlib.asynccontextmanager
-async def _database(admin_dsn: str | None) -> AsyncIterator[asyncpg.Pool]:
-    """A migrated database of its own with the demo data, dropped afterwards, on the given
-    server or on an embedded one (pgserver, as `make run` has it) in a temporary folder."""
-    async with contextlib.AsyncExitStack() as cleanup:
-        home = Path(tempfile.mkdtemp(prefix="visibility-"))
-        cleanup.callback(shutil.rmtree, home, ignore_errors=True)
-        admin_dsn, database, embedded = await stack.new_database(
-            home, admin_dsn, prefix="visibility"
-        )
-        cleanup.push_async_callback(stack.drop_database, admin_dsn, database, embedded)
-        pool = await create_pool(with_database(admin_dsn, database), min_size=2, max_size=4)
-        cleanup.push_async_callback(pool.close)
-        await load_demo_data(pool)
-        yield pool
 
 
 def _writer(
@@ -93,7 +70,7 @@ async def measure(
     autovacuum: str,
     database_url: str | None = None,
 ) -> dict[str, Any]:
-    async with _database(database_url) as pool:
+    async with stack.scratch_database(database_url, prefix="visibility") as pool:
         async with pool.acquire() as conn:
             await probes.fill_dispatched_cases(
                 conn, n=cases, overdue=int(cases * overdue), units=UNITS, category=CATEGORY

@@ -17,7 +17,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from bench import report, sandbox, visibility
+from bench import outbox, report, sandbox, visibility
 from bench.bare import SHAPED_STEPS
 from repository.benchmarks import EARLY_VACUUM_OPTIONS
 
@@ -203,6 +203,22 @@ async def test_the_visibility_benchmark_counts_under_writes(
     options = measured["table_at_end"]["options"]
     early = [f"{option}=0.01" for option in EARLY_VACUUM_OPTIONS]
     assert options == (early if autovacuum == "early" else []), options
+
+
+async def test_the_outbox_benchmark_delivers_every_notice() -> None:
+    """bench/outbox.py: 60 notices queued one at a time, first with nobody delivering, then
+    delivered by the dispatcher; the figures of docs/levers/outbox.md."""
+    measured = await outbox.measure(
+        notices=60, rate=100, database_url=os.environ.get("TEST_DATABASE_URL")
+    )
+    alone, dispatched = measured["alone"], measured["dispatched"]
+    assert alone["statements"] == pytest.approx(3, abs=0.1)  # BEGIN, INSERT, COMMIT
+    assert alone["queued_to_sent_ms"] is None  # nobody delivered
+    waits = dispatched["queued_to_sent_ms"]
+    assert 0 < waits["p50"] <= waits["p95"] <= waits["max"]
+    per_notice = measured["dispatcher_per_notice"]
+    assert per_notice["statements"] >= 2  # at least its claim and its mark
+    assert per_notice["process_cpu_ms"] > 0
 
 
 @pytest.mark.timeout(240)
