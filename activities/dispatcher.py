@@ -64,6 +64,7 @@ class OutboxDispatcher:
         self._woken = asyncio.Event()
         self._inflight: set[asyncio.Task[None]] = set()
         self._stopping = False
+        self._saturated = False
 
     def wake(self) -> None:
         """Look at the outbox now (called after a transaction queued notices)."""
@@ -84,19 +85,21 @@ class OutboxDispatcher:
             except Exception:  # the dispatcher must outlive any one bad look at the outbox
                 log.exception("outbox_claim_failed")
                 claimed = []
+            # Took as many as it could: the outbox may hold more, to be claimed as attempts end.
+            # Else it looks again when woken, or after `poll` for retries and quiet hours' end.
+            self._saturated = free <= 0 or len(claimed) == free
             for row, attempt in claimed:
                 task = asyncio.create_task(self._attempt(row, attempt))
                 self._inflight.add(task)
                 task.add_done_callback(self._done)
-            if claimed:
-                continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._woken.wait(), self.policy.poll)
             self._woken.clear()
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self._inflight.discard(task)
-        self._woken.set()
+        if self._saturated:
+            self._woken.set()  # a free slot for what the last claim had to leave
         if not task.cancelled() and task.exception() is not None:
             # Sent but not marked (PostgreSQL went away): the lease runs out, the same key
             # goes again, the receiver drops the repeat.
@@ -116,30 +119,20 @@ class OutboxDispatcher:
         return len(claimed)
 
     async def _claim(self, limit: int) -> list[tuple[asyncpg.Record, int]]:
-        """Lock due notices, hold those that quiet hours forbid, lease the rest to attempts."""
-        now = datetime.now(UTC)
-        claimed: list[tuple[asyncpg.Record, int]] = []
+        """Hold what quiet hours forbid, and lease up to `limit` due notices to attempts: one
+        statement each, the hold only while quiet hours last."""
         lease = self.policy.attempt_timeout + self.policy.lease_margin
-        async with self._pool.acquire() as conn, conn.transaction():
-            for row in await repo.lock_due(conn, limit=limit):
-                held = self._held_until(row, now)
-                if held is not None:
-                    await repo.hold(conn, notification_id=row["id"], until=held)
-                    log.info("notice_held", notice=row["dedupe_key"], until=held.isoformat())
-                    continue
-                attempt = await repo.start_attempt(
-                    conn, notification_id=row["id"], lease_seconds=lease
-                )
-                claimed.append((row, attempt))
-        return claimed
-
-    def _held_until(self, row: asyncpg.Record, now: datetime) -> datetime | None:
         quiet = self.policy.quiet
-        if quiet is None or row["channel"] != "sms" or row["audience"] != "citizen":
-            return None
-        if row["urgent"]:
-            return None
-        return quiet_until(now, quiet.start, quiet.end)
+        held = None if quiet is None else quiet_until(datetime.now(UTC), quiet.start, quiet.end)
+        async with self._pool.acquire() as conn:
+            if held is not None:
+                for key in await repo.hold_quiet(conn, until=held):
+                    log.info("notice_held", notice=key, until=held.isoformat())
+            rows = await repo.claim_due(
+                conn, limit=limit, lease_seconds=lease, quiet=held is not None
+            )
+        rows.sort(key=lambda row: (row["next_attempt_at"], row["id"]))
+        return [(row, row["attempts"]) for row in rows]
 
     async def _attempt(self, row: asyncpg.Record, attempt: int) -> None:
         message = Message(

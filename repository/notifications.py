@@ -12,48 +12,61 @@ import asyncpg
 from repository import Conn
 
 
-async def lock_due(conn: Conn, *, limit: int) -> list[asyncpg.Record]:
-    """Due notices no other dispatcher holds, locked until the caller's transaction ends
-    (SKIP LOCKED: dispatchers in several workers never wait on each other nor share a row)."""
+async def claim_due(
+    conn: Conn, *, limit: int, lease_seconds: float, quiet: bool = False
+) -> list[asyncpg.Record]:
+    """Claim up to `limit` due notices for one attempt each, in one statement: the rows no other
+    dispatcher holds (SKIP LOCKED: dispatchers in several workers never wait on each other nor
+    share a row), each leased for longer than its attempt's timeout, with `attempts` counting
+    this one. A dispatcher killed mid-send leaves the lease to run out, and the next claim sends
+    again with the same idempotency key. Oldest due first. While `quiet` (quiet hours), no SMS to
+    a citizen of a case that is not urgent: hold_quiet holds those."""
     return await conn.fetch(
         """
-        SELECT n.*,
-               (SELECT w.secret FROM webhooks w WHERE w.id = n.webhook_id) AS webhook_secret
-        FROM notifications n
-        WHERE n.status IN ('queued', 'failed') AND n.next_attempt_at <= now()
-          AND (n.not_before IS NULL OR n.not_before <= now())
-          AND (n.claimed_until IS NULL OR n.claimed_until < now())
-        ORDER BY n.next_attempt_at, n.id
-        LIMIT $1
-        FOR UPDATE OF n SKIP LOCKED
+        WITH due AS (
+            SELECT id FROM notifications
+            WHERE status IN ('queued', 'failed') AND next_attempt_at <= now()
+              AND (not_before IS NULL OR not_before <= now())
+              AND (claimed_until IS NULL OR claimed_until < now())
+              AND NOT ($3 AND channel = 'sms' AND audience = 'citizen' AND NOT urgent)
+            ORDER BY next_attempt_at, id
+            LIMIT $1
+            FOR UPDATE SKIP LOCKED
+        )
+        UPDATE notifications n
+        SET attempts = n.attempts + 1, last_attempt_at = now(),
+            claimed_until = now() + make_interval(secs => $2)
+        FROM due
+        WHERE n.id = due.id
+        RETURNING n.*,
+            (SELECT w.secret FROM webhooks w WHERE w.id = n.webhook_id) AS webhook_secret
         """,
         limit,
-    )
-
-
-async def start_attempt(conn: Conn, *, notification_id: int, lease_seconds: float) -> int:
-    """Claim the notice for one attempt (a lease longer than the attempt's timeout); returns
-    the attempt's number. A dispatcher killed mid-send leaves the lease to run out, and the
-    next claim sends again with the same idempotency key."""
-    attempt: int = await conn.fetchval(
-        """
-        UPDATE notifications
-        SET attempts = attempts + 1, last_attempt_at = now(),
-            claimed_until = now() + make_interval(secs => $2)
-        WHERE id = $1
-        RETURNING attempts
-        """,
-        notification_id,
         lease_seconds,
+        quiet,
     )
-    return attempt
 
 
-async def hold(conn: Conn, *, notification_id: int, until: datetime) -> None:
-    """Quiet hours: the notice waits, no attempt counted."""
-    await conn.execute(
-        "UPDATE notifications SET not_before = $2 WHERE id = $1", notification_id, until
+async def hold_quiet(conn: Conn, *, until: datetime) -> list[str]:
+    """Quiet hours: the due SMS to citizens of cases that are not urgent wait until `until`, no
+    attempt counted; their dedupe keys. Rows another dispatcher holds are skipped (it has them
+    leased already, or holds them at its own look)."""
+    rows = await conn.fetch(
+        """
+        UPDATE notifications SET not_before = $1
+        WHERE id IN (
+            SELECT id FROM notifications
+            WHERE status IN ('queued', 'failed') AND next_attempt_at <= now()
+              AND (not_before IS NULL OR not_before <= now())
+              AND (claimed_until IS NULL OR claimed_until < now())
+              AND channel = 'sms' AND audience = 'citizen' AND NOT urgent
+            FOR UPDATE SKIP LOCKED
+        )
+        RETURNING dedupe_key
+        """,
+        until,
     )
+    return [r["dedupe_key"] for r in rows]
 
 
 async def mark_sent(
