@@ -1,10 +1,14 @@
-"""The payload converter with cached type hints (core/converter.py) decodes what the SDK's
-default converter decodes, to equal values, and refuses what it refuses."""
+"""The payload converter with cached type hints and fast field conversions (core/converter.py)
+decodes what the SDK's default converter decodes, to equal values of the same types, and refuses
+what it refuses."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import pytest
 import temporalio.converter
@@ -12,6 +16,7 @@ from google.protobuf import json_format
 from temporalio import workflow
 from temporalio.api.history.v1 import History
 
+from bench.converter import history_payloads
 from core.converter import PayloadConverter
 from domain.case import CaseState
 from worker import WORKFLOWS
@@ -46,6 +51,16 @@ def test_every_committed_history_input_decodes_as_the_sdk_decodes_it() -> None:
         [ours] = CACHED.from_payloads([payload], [hint])
         assert ours == theirs, name
         assert CACHED.to_payloads([ours]) == SDK.to_payloads([theirs]), name
+
+
+def test_every_typed_payload_of_the_histories_decodes_as_the_sdk_decodes_it() -> None:
+    payloads = history_payloads()
+    kinds = {str(hint) for _, hint, _ in payloads}
+    assert len(payloads) > 500 and len(kinds) >= 10, (len(payloads), kinds)
+    for name, hint, payload in payloads:
+        [theirs] = SDK.from_payloads([payload], [hint])
+        [ours] = CACHED.from_payloads([payload], [hint])
+        assert ours == theirs and type(ours) is type(theirs), (name, hint)
 
 
 def test_a_case_state_round_trips() -> None:
@@ -83,3 +98,70 @@ def test_a_payload_that_does_not_fit_is_refused_as_the_sdk_refuses_it() -> None:
 def test_nested_dataclasses_encode_to_the_sdk_bytes() -> None:
     value = [Outer(Inner(1), ["a"]), {"k": Inner(2), "s": {3}}, (Inner(3), None), CaseState()]
     assert CACHED.to_payloads([value]) == SDK.to_payloads([value])
+
+
+class Colour(StrEnum):
+    RED = "red"
+
+
+@dataclass
+class Fields:
+    """A field of each kind the fast conversions take, and some they leave to the SDK."""
+
+    count: int = 0
+    share: float = 0.0
+    flag: bool = False
+    name: str = ""
+    at: datetime | None = None
+    colour: Colour = Colour.RED
+    inner: Inner | None = None
+    names: list[str] = field(default_factory=list)
+    by_key: dict[str, Inner] = field(default_factory=dict)
+    anything: Any = None
+    pair: tuple[int, str] = (0, "")
+    either: int | str = 0
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"count": 3, "share": 0.5, "flag": True, "name": "n", "at": "2026-12-07T08:00:00+08:00"},
+        {"count": True, "share": 2, "flag": False},  # a bool where an int goes, an int for a float
+        {"count": 2.5, "share": "x"},
+        {"flag": 1},
+        {"name": 5},
+        {"at": "2026-12-07T08:00:00"},  # no offset: a naive datetime
+        {"at": "not a time"},
+        {"at": 1733558400},
+        {"colour": "red"},
+        {"colour": "blue"},
+        {"colour": 1},
+        {"inner": {"count": 1}},
+        {"inner": {"count": "one"}},
+        {"inner": None},
+        {"inner": [1]},
+        {"names": ["a", "b"]},
+        {"names": ["a", 1]},
+        {"names": "ab"},
+        {"names": None},
+        {"by_key": {"a": {"count": 1}}},
+        {"by_key": {"a": {"count": "x"}}},
+        {"by_key": {"a": None}},
+        {"anything": {"deep": [1, {"x": None}]}},
+        {"pair": [1, "a"]},
+        {"either": "s"},
+        {"either": 4},
+        {"unknown": 1},
+    ],
+)
+def test_each_kind_of_field_converts_or_fails_as_the_sdk_does(value: dict[str, Any]) -> None:
+    [payload] = SDK.to_payloads([value])
+    outcomes = []
+    for converter in (SDK, CACHED):
+        try:
+            [decoded] = converter.from_payloads([payload], [Fields])
+        except Exception as error:
+            outcomes.append(("raised", type(error), str(error), str(error.__cause__)))
+        else:
+            outcomes.append(("gave", decoded, [type(getattr(decoded, f)) for f in vars(decoded)]))
+    assert outcomes[0] == outcomes[1]
