@@ -26,11 +26,15 @@ from pathlib import Path
 from typing import Any
 
 from chaos.lifecycle import HANDLER, PASSWORD, SUPERVISOR, UNIT, Driver, Outcome
-from chaos.report import Report, count
+from chaos.report import Report, count, until_delivered
 from chaos.stack import Stack
 from core.db import create_pool
 
 TARGETS = ("api", "worker", "temporal", "postgres", "all")
+# Seconds the outbox gets after the last case closed: a dispatcher killed mid-send holds its
+# notice for its lease (NOTIFY_ATTEMPT_TIMEOUT, 10 s, and a margin of 30 s) before another
+# claims it; a send refused while PostgreSQL was down waits out its backoff.
+DELIVERY_WAIT = 120.0
 
 
 def _range(text: str) -> tuple[float, float]:
@@ -172,6 +176,8 @@ async def _chaos(args: argparse.Namespace, stack: Stack, log: Log) -> Report:
     keeper.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await keeper
+    waited = await until_delivered(stack.database_url, outcomes, within=DELIVERY_WAIT)
+    log(f"the outbox had {waited:.0f} s to deliver the cases' notices")
     report = await count(stack.database_url, outcomes, run)
     report.kills = kills
     report.answers = answers

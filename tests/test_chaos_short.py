@@ -1,6 +1,6 @@
 """`python -m chaos --short`: ten case lifecycles through the API while two parts of the stack
 (API, worker, Temporal, PostgreSQL or all of them) are killed with kill -9 and brought back;
-every accepted case closes, with no inquiry, notice or event twice. `make chaos` runs the long
+every accepted case closes, with no inquiry, notice or event twice, and every notice delivered. `make chaos` runs the long
 version (README "Chaos")."""
 
 from __future__ import annotations
@@ -31,5 +31,6 @@ def test_short_chaos_loses_and_doubles_nothing(tmp_path: Path) -> None:
     assert report["duplicated_inquiries"] == 0
     assert report["duplicated_notices"] == 0
     assert report["duplicated_events"] == 0
+    assert report["undelivered_notices"] == 0
     assert len(report["kills"]) == 2
     assert all(sum(k["in_flight"].values()) > 0 for k in report["kills"])  # cases at work
