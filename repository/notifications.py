@@ -11,6 +11,14 @@ import asyncpg
 
 from repository import Conn
 
+# A notice is due: not yet sent or given up, its (next) attempt's time come, not held for quiet
+# hours, and no dispatcher's lease on it.
+_DUE = """status IN ('queued', 'failed') AND next_attempt_at <= now()
+    AND (not_before IS NULL OR not_before <= now())
+    AND (claimed_until IS NULL OR claimed_until < now())"""
+# What quiet hours hold: SMS to citizens of cases that are not urgent.
+_QUIET = "channel = 'sms' AND audience = 'citizen' AND NOT urgent"
+
 
 async def claim_due(
     conn: Conn, *, limit: int, lease_seconds: float, quiet: bool = False
@@ -22,13 +30,11 @@ async def claim_due(
     again with the same idempotency key. Oldest due first. While `quiet` (quiet hours), no SMS to
     a citizen of a case that is not urgent: hold_quiet holds those."""
     return await conn.fetch(
-        """
+        f"""
         WITH due AS (
             SELECT id FROM notifications
-            WHERE status IN ('queued', 'failed') AND next_attempt_at <= now()
-              AND (not_before IS NULL OR not_before <= now())
-              AND (claimed_until IS NULL OR claimed_until < now())
-              AND NOT ($3 AND channel = 'sms' AND audience = 'citizen' AND NOT urgent)
+            WHERE {_DUE}
+              AND NOT ($3 AND {_QUIET})
             ORDER BY next_attempt_at, id
             LIMIT $1
             FOR UPDATE SKIP LOCKED
@@ -52,14 +58,12 @@ async def hold_quiet(conn: Conn, *, until: datetime) -> list[str]:
     attempt counted; their dedupe keys. Rows another dispatcher holds are skipped (it has them
     leased already, or holds them at its own look)."""
     rows = await conn.fetch(
-        """
+        f"""
         UPDATE notifications SET not_before = $1
         WHERE id IN (
             SELECT id FROM notifications
-            WHERE status IN ('queued', 'failed') AND next_attempt_at <= now()
-              AND (not_before IS NULL OR not_before <= now())
-              AND (claimed_until IS NULL OR claimed_until < now())
-              AND channel = 'sms' AND audience = 'citizen' AND NOT urgent
+            WHERE {_DUE}
+              AND {_QUIET}
             FOR UPDATE SKIP LOCKED
         )
         RETURNING dedupe_key
