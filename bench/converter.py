@@ -16,7 +16,7 @@ import statistics
 import time
 import typing
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import temporalio.converter
 from google.protobuf import json_format
@@ -63,19 +63,25 @@ def _workflow_types() -> tuple[dict[str, Any], dict[str, list[Any]]]:
     return inputs, handlers
 
 
-def history_payloads() -> list[tuple[str, Any, Payload]]:
-    """(history, type, payload) for every payload of the committed histories whose type the
-    code names."""
+class TypedPayload(NamedTuple):
+    history: str  # the file's stem
+    source: str  # "start", "marker" (a local activity's result), "update" or "signal"
+    hint: Any
+    payload: Payload
+
+
+def history_payloads() -> list[TypedPayload]:
+    """Every payload of the committed histories whose type the code names."""
     results = _activity_results()
     inputs, handlers = _workflow_types()
-    out: list[tuple[str, Any, Payload]] = []
+    out: list[TypedPayload] = []
     for path in HISTORIES:
         history = json_format.Parse(path.read_text(encoding="utf-8"), History())
         for event in history.events:
             if event.HasField("workflow_execution_started_event_attributes"):
                 started = event.workflow_execution_started_event_attributes
                 hint = inputs[started.workflow_type.name]
-                out += [(path.stem, hint, p) for p in started.input.payloads]
+                out += [TypedPayload(path.stem, "start", hint, p) for p in started.input.payloads]
             elif event.HasField("marker_recorded_event_attributes"):
                 details = event.marker_recorded_event_attributes.details
                 if "data" not in details or "result" not in details:
@@ -83,19 +89,23 @@ def history_payloads() -> list[tuple[str, Any, Payload]]:
                 data = json.loads(details["data"].payloads[0].data)
                 hint = results.get(data.get("activity_type"))
                 if hint is not None and hint is not type(None):
-                    out += [(path.stem, hint, p) for p in details["result"].payloads]
+                    out += [
+                        TypedPayload(path.stem, "marker", hint, p)
+                        for p in details["result"].payloads
+                    ]
             elif event.HasField("workflow_execution_update_accepted_event_attributes"):
                 request = event.workflow_execution_update_accepted_event_attributes.accepted_request
                 hints = handlers.get(request.input.name, [])
                 out += [
-                    (path.stem, h, p)
+                    TypedPayload(path.stem, "update", h, p)
                     for h, p in zip(hints, request.input.args.payloads, strict=False)
                 ]
             elif event.HasField("workflow_execution_signaled_event_attributes"):
                 signaled = event.workflow_execution_signaled_event_attributes
                 hints = handlers.get(signaled.signal_name, [])
                 out += [
-                    (path.stem, h, p) for h, p in zip(hints, signaled.input.payloads, strict=False)
+                    TypedPayload(path.stem, "signal", h, p)
+                    for h, p in zip(hints, signaled.input.payloads, strict=False)
                 ]
     return out
 
@@ -106,7 +116,7 @@ def measure(rounds: int = 5, repeat: int = 20) -> dict[str, Any]:
         "sdk": temporalio.converter.default().payload_converter,
         "service": PayloadConverter(),
     }
-    for name, hint, payload in payloads:
+    for name, _, hint, payload in payloads:
         [theirs] = converters["sdk"].from_payloads([payload], [hint])
         [ours] = converters["service"].from_payloads([payload], [hint])
         if ours != theirs or type(ours) is not type(theirs):
@@ -117,7 +127,7 @@ def measure(rounds: int = 5, repeat: int = 20) -> dict[str, Any]:
             convert = converters[side].from_payloads
             began = time.process_time()
             for _ in range(repeat):
-                for _, hint, payload in payloads:
+                for _, _, hint, payload in payloads:
                     convert([payload], [hint])
             spent = time.process_time() - began
             per_payload[side].append(spent / (repeat * len(payloads)) * 1e6)
@@ -125,8 +135,8 @@ def measure(rounds: int = 5, repeat: int = 20) -> dict[str, Any]:
     return {
         "histories": len(HISTORIES),
         "payloads": len(payloads),
-        "types": len({str(hint) for _, hint, _ in payloads}),
-        "bytes": sum(len(p.data) for _, _, p in payloads),
+        "types": len({str(p.hint) for p in payloads}),
+        "bytes": sum(len(p.payload.data) for p in payloads),
         "us_per_payload": {side: [round(t, 1) for t in ts] for side, ts in per_payload.items()},
         "median_us": {side: round(t, 1) for side, t in median.items()},
         "sdk_over_service": round(median["sdk"] / median["service"], 2),

@@ -31,57 +31,54 @@ from activities.transports import Transports
 from activities.transports.log import LogTransport
 from bench import procs, stack
 from core.logging import configure_logging
+from repository import benchmarks as probes
 from repository import inquiries as writes
 
 POLL = 0.5  # seconds between looks at how far a phase has come
 
 
 class Statements:
-    """Counts what the pool's connections send (asyncpg's query logger sees every statement)."""
+    """What a pool's connections send, in order (asyncpg's query logger sees every statement,
+    BEGIN and COMMIT included): attach it as the pool's on_connect."""
 
     def __init__(self) -> None:
-        self.sent = 0
+        self.sent: list[str] = []
 
     async def attach(self, conn: asyncpg.Connection) -> None:
-        conn.add_query_logger(self._count)
+        conn.add_query_logger(lambda record: self.sent.append(record.query))
 
-    def _count(self, _record: Any) -> None:
-        self.sent += 1
+
+async def queue_notice(conn: asyncpg.Connection, key: str) -> None:
+    """One notice to a unit in a transaction of its own, as a transition queues it."""
+    async with conn.transaction():
+        await writes.insert_notification(
+            conn,
+            inquiry_id=None,
+            dedupe_key=key,
+            kind="dispatched",
+            audience="unit",
+            channel="internal",
+            recipient="pipe_repair",
+            recipient_masked="pipe_repair",
+            body=f"notice {key} of the probe",
+            created_at=datetime.now(UTC),
+        )
 
 
 async def _backend_cpu(pool: asyncpg.Pool) -> dict[int, float]:
+    """CPU seconds so far of every backend serving the probe's database."""
     async with pool.acquire() as conn:
-        pids = await conn.fetch(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
-        )
-    return {int(r["pid"]): procs.cpu_seconds(int(r["pid"])) for r in pids}
-
-
-def _spent(before: dict[int, float], after: dict[int, float]) -> float:
-    """CPU the backends spent in between (one that appeared counts from 0)."""
-    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+        database = await conn.fetchval("SELECT current_database()")
+        return procs.cpu_of(await probes.backend_pids(conn, database=database))
 
 
 async def _queue(pool: asyncpg.Pool, phase: str, notices: int, rate: float, wake: Any) -> None:
-    """Queue the notices evenly at the rate, one transaction each, each followed by a wake."""
-    now = datetime.now(UTC)
+    """Queue the notices evenly at the rate, each followed by a wake."""
     began = time.monotonic()
     async with pool.acquire() as conn:
         for i in range(notices):
             await asyncio.sleep(max(0.0, began + i / rate - time.monotonic()))
-            async with conn.transaction():
-                await writes.insert_notification(
-                    conn,
-                    inquiry_id=None,
-                    dedupe_key=f"{phase}:{i}",
-                    kind="dispatched",
-                    audience="unit",
-                    channel="internal",
-                    recipient="pipe_repair",
-                    recipient_masked="pipe_repair",
-                    body=f"notice {i} of the probe",
-                    created_at=now,
-                )
+            await queue_notice(conn, f"{phase}:{i}")
             wake()
 
 
@@ -91,7 +88,7 @@ async def _phase(
     dispatcher = OutboxDispatcher(pool, Transports({}, LogTransport()), DeliveryPolicy())
     delivering = asyncio.create_task(dispatcher.run()) if phase == "dispatched" else None
     wanted = "sent" if delivering else "queued"
-    cpu, backends, sent = time.process_time(), await _backend_cpu(pool), counter.sent
+    cpu, backends, sent = time.process_time(), await _backend_cpu(pool), len(counter.sent)
     began = time.monotonic()
     await _queue(pool, phase, notices, rate, dispatcher.wake)
     while True:
@@ -107,8 +104,8 @@ async def _phase(
     seconds = time.monotonic() - began
     cpu, backends, sent = (
         time.process_time() - cpu,
-        _spent(backends, await _backend_cpu(pool)),
-        counter.sent - sent,
+        procs.cpu_spent(backends, await _backend_cpu(pool)),
+        len(counter.sent) - sent,
     )
     if delivering:
         await dispatcher.stop()

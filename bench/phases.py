@@ -79,10 +79,8 @@ class Context:
 async def cpu_snapshot(stack: Stack) -> dict[str, dict[int, float]]:
     """CPU seconds so far of every process of each group (PostgreSQL: the database's backends;
     "client": this benchmark process itself, the load generator, which shares the cores)."""
-    snap = {
-        name: {pid: procs.cpu_seconds(pid) for pid in stack.pids(name)} for name in STACK_GROUPS
-    }
-    snap["postgres"] = {pid: procs.cpu_seconds(pid) for pid in await stack.postgres_pids()}
+    snap = {name: procs.cpu_of(stack.pids(name)) for name in STACK_GROUPS}
+    snap["postgres"] = procs.cpu_of(await stack.postgres_pids())
     snap["client"] = {os.getpid(): time.process_time()}
     return snap
 
@@ -91,10 +89,7 @@ def cpu_delta(
     before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]
 ) -> dict[str, float]:
     """CPU seconds each group spent in between (a backend that appeared counts from 0)."""
-    return {
-        name: sum(max(0.0, cpu - before[name].get(pid, 0.0)) for pid, cpu in after[name].items())
-        for name in GROUPS
-    }
+    return {name: procs.cpu_spent(before[name], after[name]) for name in GROUPS}
 
 
 async def settle(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 _TICK = os.sysconf("SC_CLK_TCK")
@@ -46,3 +46,14 @@ def with_descendants(pid: int) -> list[int]:
 
 def total_cpu(pids: Iterable[int]) -> float:
     return sum(cpu_seconds(pid) for pid in pids)
+
+
+def cpu_of(pids: Iterable[int]) -> dict[int, float]:
+    """CPU seconds so far of each process."""
+    return {pid: cpu_seconds(pid) for pid in pids}
+
+
+def cpu_spent(before: Mapping[int, float], after: Mapping[int, float]) -> float:
+    """CPU seconds the processes of `after` spent since `before` (one that appeared counts from
+    0)."""
+    return sum(max(0.0, cpu - before.get(pid, 0.0)) for pid, cpu in after.items())

@@ -32,11 +32,14 @@ async def drop_database(conn: Conn, *, name: str) -> None:
     await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-async def backend_pids(conn: Conn, *, database: str, except_application: str) -> list[int]:
-    """The server processes serving a database, but those of the named client application."""
+async def backend_pids(
+    conn: Conn, *, database: str, except_application: str | None = None
+) -> list[int]:
+    """The server processes serving a database, but those of the named client application
+    (None: every one)."""
     rows = await conn.fetch(
         "SELECT pid FROM pg_stat_activity WHERE datname = $1"
-        " AND application_name IS DISTINCT FROM $2",
+        " AND ($2::text IS NULL OR application_name IS DISTINCT FROM $2)",
         database,
         except_application,
     )

@@ -7,46 +7,25 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
 import pytest
 import temporalio.converter
-from google.protobuf import json_format
-from temporalio import workflow
-from temporalio.api.history.v1 import History
 
-from bench.converter import history_payloads
+from bench.converter import HISTORIES, history_payloads
 from core.converter import PayloadConverter
 from domain.case import CaseState
-from worker import WORKFLOWS
 
-HISTORIES = sorted((Path(__file__).parents[1] / "workflows" / "histories").glob("*.json"))
-INPUT_TYPES = {
-    definition.name: definition.arg_types[0]
-    for definition in map(workflow._Definition.from_class, WORKFLOWS)
-    if definition.name is not None and definition.arg_types
-}
 SDK = temporalio.converter.default().payload_converter
 CACHED = PayloadConverter()
 
 
-def started_inputs() -> list[tuple[str, type, temporalio.api.common.v1.Payload]]:
-    out = []
-    for path in HISTORIES:
-        history = json_format.Parse(path.read_text(encoding="utf-8"), History())
-        started = history.events[0].workflow_execution_started_event_attributes
-        for payload in started.input.payloads:
-            out.append((path.stem, INPUT_TYPES[started.workflow_type.name], payload))
-    return out
-
-
 def test_every_committed_history_input_decodes_as_the_sdk_decodes_it() -> None:
-    inputs = started_inputs()
+    inputs = [p for p in history_payloads() if p.source == "start"]
     assert len(inputs) >= len(HISTORIES)
     # One of them carries a whole case state over continue-as-new: nested dataclasses, ledgers.
-    assert any(name.endswith("carried_over") for name, _, _ in inputs)
-    for name, hint, payload in inputs:
+    assert any(p.history.endswith("carried_over") for p in inputs)
+    for name, _, hint, payload in inputs:
         [theirs] = SDK.from_payloads([payload], [hint])
         [ours] = CACHED.from_payloads([payload], [hint])
         assert ours == theirs, name
@@ -55,9 +34,9 @@ def test_every_committed_history_input_decodes_as_the_sdk_decodes_it() -> None:
 
 def test_every_typed_payload_of_the_histories_decodes_as_the_sdk_decodes_it() -> None:
     payloads = history_payloads()
-    kinds = {str(hint) for _, hint, _ in payloads}
+    kinds = {str(p.hint) for p in payloads}
     assert len(payloads) > 500 and len(kinds) >= 10, (len(payloads), kinds)
-    for name, hint, payload in payloads:
+    for name, _, hint, payload in payloads:
         [theirs] = SDK.from_payloads([payload], [hint])
         [ours] = CACHED.from_payloads([payload], [hint])
         assert ours == theirs and type(ours) is type(theirs), (name, hint)

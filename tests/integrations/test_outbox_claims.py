@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -15,16 +14,8 @@ import pytest
 from activities.dispatcher import DeliveryPolicy, OutboxDispatcher
 from activities.transports import Transports
 from activities.transports.log import LogTransport
+from bench.outbox import Statements, queue_notice
 from core.db import create_pool
-from repository import inquiries as writes
-
-
-class Statements:
-    def __init__(self) -> None:
-        self.sent: list[str] = []
-
-    async def attach(self, conn: asyncpg.Connection) -> None:
-        conn.add_query_logger(lambda record: self.sent.append(record.query))
 
 
 @pytest.fixture
@@ -38,23 +29,6 @@ async def dispatcher_pool(database_url: str, counted: Statements) -> AsyncIterat
     pool = await create_pool(database_url, max_size=4, on_connect=counted.attach)
     yield pool
     await pool.close()
-
-
-async def queue(conn: asyncpg.Connection, run: str, i: int) -> None:
-    """One notice to a unit, in a transaction of its own, as a transition queues it."""
-    async with conn.transaction():
-        await writes.insert_notification(
-            conn,
-            inquiry_id=None,
-            dedupe_key=f"{run}:{i}",
-            kind="dispatched",
-            audience="unit",
-            channel="internal",
-            recipient="pipe_repair",
-            recipient_masked="pipe_repair",
-            body=f"notice {i}",
-            created_at=datetime.now(UTC),
-        )
 
 
 async def until_sent(pool: asyncpg.Pool, run: str, count: int) -> list[dict[str, Any]]:
@@ -89,7 +63,7 @@ async def test_notices_queued_one_at_a_time_cost_two_statements_each(
     delivering = asyncio.create_task(dispatcher.run())
     async with pool.acquire() as conn:
         for i in range(count):
-            await queue(conn, run, i)
+            await queue_notice(conn, f"{run}:{i}")
             dispatcher.wake()
             await until_sent(pool, run, i + 1)  # each delivered before the next comes
     await dispatcher.stop()
@@ -112,7 +86,7 @@ async def test_a_backlog_larger_than_the_batch_is_delivered_once_each(
     run, count = f"backlog-{uuid.uuid4().hex[:8]}", 47
     async with pool.acquire() as conn:
         for i in range(count):
-            await queue(conn, run, i)
+            await queue_notice(conn, f"{run}:{i}")
     dispatcher = OutboxDispatcher(
         dispatcher_pool, log_only(), DeliveryPolicy(attempt_timeout=2, batch=5, poll=30)
     )
