@@ -22,6 +22,7 @@ from bench import burst, copies, report, scale, stack
 from bench.client import Api
 from bench.load import Run, summary
 from bench.phases import (
+    DB_CALLS,
     GROUPS,
     LIFECYCLE_CATEGORY,
     Context,
@@ -70,6 +71,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--workers", type=int, default=1, help="worker processes of the service (deploy: 2)"
+    )
+    parser.add_argument(
+        "--temporal-config",
+        action="append",
+        default=[],
+        metavar="KEY=JSON",
+        help="a dynamic config value of the Temporal dev server (repeatable; the server's levers)",
     )
     parser.add_argument(
         "--burst-lead",
@@ -122,6 +130,7 @@ def _aggregate(runs: list[Run], cpu: list[dict[str, float]]) -> dict[str, Any]:
         "cpu_ms_per_case": {
             group: 1000 * sum(c[group] for c in cpu) / max(1, done) for group in GROUPS
         },
+        "temporal_db_calls_per_case": sum(c.get(DB_CALLS, 0.0) for c in cpu) / max(1, done),
     }
 
 
@@ -240,7 +249,8 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
     main_task = asyncio.current_task()
     assert main_task is not None
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
-    running = await stack.start(args.database_url, workers=args.workers)
+    server_config = dict(item.split("=", 1) for item in args.temporal_config)
+    running = await stack.start(args.database_url, workers=args.workers, temporal=server_config)
     try:
         async with Api(running.api_url, timeout=120) as http:
             ctx = Context(

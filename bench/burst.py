@@ -29,6 +29,7 @@ from uuid import UUID
 
 from temporalio.api.enums.v1 import EventType, TimeoutType
 
+from bench import server_metrics
 from bench.load import Run, Timed, run_many, summary
 from bench.phases import (
     LIFECYCLE_CATEGORY,
@@ -260,6 +261,11 @@ def lateness(watch: Watch, kind: str) -> dict[str, Any]:
     }
 
 
+async def _server_metrics(ctx: Context) -> server_metrics.Snapshot | None:
+    port = ctx.stack.temporal.metrics_port
+    return None if port is None else await server_metrics.scrape(port)
+
+
 async def run_burst(
     ctx: Context, n: int, concurrency: int, lead: float | None = None
 ) -> dict[str, Any]:
@@ -285,12 +291,14 @@ async def run_burst(
     watch = Watch(ctx, ids)
     await _sleep_until(breach - timedelta(seconds=10))
     before = await cpu_snapshot(ctx.stack)
+    server_before = await _server_metrics(ctx)
     stop = asyncio.Event()
     probe = asyncio.create_task(probe_dispatch(ctx, stop))
     await watch.until(STEP, len(ids), deadline=breach + timedelta(seconds=max(300, 0.3 * n)))
     all_fired = datetime.now(UTC)
     stop.set()
     cpu = cpu_delta(before, await cpu_snapshot(ctx.stack))
+    server_after = await _server_metrics(ctx)
     rss = memory(ctx)
     probed = await probe
     await settle(ctx.stack, within=300)
@@ -324,6 +332,11 @@ async def run_burst(
             "dispatch": summary(probed.latencies.get("dispatch", [])),
         },
         "cpu_seconds": cpu,
+        "temporal_persistence": (
+            server_metrics.spent(server_before, server_after, per=n)
+            if server_before is not None and server_after is not None
+            else None
+        ),
         "rss_bytes": rss,
         "worker_settings": {name: os.environ.get(name) for name in WORKER_SETTINGS},
     }

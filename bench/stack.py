@@ -152,16 +152,25 @@ async def _ready(stack: Stack, within: float = 60.0) -> None:
             await asyncio.sleep(0.3)
 
 
-async def start(admin_dsn: str | None, workers: int = 1) -> Stack:
+async def start(
+    admin_dsn: str | None, workers: int = 1, temporal: dict[str, str] | None = None
+) -> Stack:
     """Everything the benchmark measures, on free ports, in a temporary folder, with `workers`
-    worker processes on the service's task queue (as WORKER_REPLICAS runs them in deploy/)."""
+    worker processes on the service's task queue (as WORKER_REPLICAS runs them in deploy/), and
+    the dev server's dynamic config values `temporal` (KEY: JSON) on top of its own."""
     home = Path(tempfile.mkdtemp(prefix="bench-"))
     var = home / "var"  # Stack.var_dir
-    temporal = TemporalDevServer(var_dir=var, port=free_port(), ui_port=free_port())
-    await temporal.start()
+    server = TemporalDevServer(
+        var_dir=var,
+        port=free_port(),
+        ui_port=free_port(),
+        metrics_port=free_port(),
+        dynamic_config=temporal,
+    )
+    await server.start()
     # The same codec as the service's processes (PAYLOAD_KEYS, else the install key of this
     # stack's VAR_DIR), so the driver reads what the worker writes.
-    client = await connect_temporal(Settings(temporal_address=temporal.address, var_dir=var))
+    client = await connect_temporal(Settings(temporal_address=server.address, var_dir=var))
     admin_dsn, database, embedded = await new_database(home, admin_dsn, prefix="bench")
     dsn = with_database(admin_dsn, database)
     # The service's own pool setup (jsonb as Python objects), named so its CPU can be told apart.
@@ -176,7 +185,7 @@ async def start(admin_dsn: str | None, workers: int = 1) -> Stack:
         database=database,
         client=client,
         pool=pool,
-        temporal=temporal,
+        temporal=server,
         api_url=f"http://127.0.0.1:{api_port}",
         task_queue=f"bench-{uuid.uuid4().hex[:8]}",
         bare_queue=f"bench-bare-{uuid.uuid4().hex[:8]}",
@@ -191,7 +200,7 @@ async def start(admin_dsn: str | None, workers: int = 1) -> Stack:
         **os.environ,
         "PYTHONPATH": str(ROOT),  # this tree's code, not an installed copy
         "DATABASE_URL": dsn,
-        "TEMPORAL_ADDRESS": temporal.address,
+        "TEMPORAL_ADDRESS": server.address,
         "TASK_QUEUE": stack.task_queue,
         "API_HOST": "127.0.0.1",
         "API_PORT": str(api_port),
@@ -208,7 +217,7 @@ async def start(admin_dsn: str | None, workers: int = 1) -> Stack:
         # Each its own metrics port: two processes cannot bind one.
         metrics = {"WORKER_METRICS_ADDRESS": f"127.0.0.1:{free_port()}"}
         stack.children[name] = _spawn(home, name, [*cli, "worker"], {**env, **metrics})
-    bare = ["-m", "bench.bare", temporal.address, stack.bare_queue]
+    bare = ["-m", "bench.bare", server.address, stack.bare_queue]
     stack.children["bare"] = _spawn(home, "bare", bare, env)
     await _ready(stack)
     return stack

@@ -25,7 +25,13 @@ from core.settings import Settings
 from core.temporal import data_converter, payload_codec
 from infra.accounts import add_intake_key, add_user, load_demo_data
 from infra.cli import api_server
-from infra.embedded import EmbeddedPostgres, free_port, temporal_cli
+from infra.embedded import (
+    DEV_SERVER_CONFIG,
+    EmbeddedPostgres,
+    config_flags,
+    free_port,
+    temporal_cli,
+)
 from repository.directory import insert_row
 from repository.migrations import migrate
 from worker import build_worker
@@ -89,10 +95,10 @@ async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
         # Below the ephemeral range, where the server's own services cannot take it first.
         port=free_port(),
         search_attributes=list(search_attributes.ALL),
-        dev_server_extra_args=[
-            "--dynamic-config-value",
-            "frontend.WorkflowTimeSkippingEnabled=true",
-        ],
+        # `make run`'s settings, and time skipping.
+        dev_server_extra_args=config_flags(
+            {**DEV_SERVER_CONFIG, "frontend.WorkflowTimeSkippingEnabled": "true"}
+        ),
     )
     yield env
     await env.shutdown()

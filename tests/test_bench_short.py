@@ -65,6 +65,9 @@ def test_the_short_benchmark_stores_every_figure(tmp_path: Path) -> None:
     assert bare_cpu["temporal"] > 0 and bare_cpu["bare"] > 0
     assert all(service_cpu[p] > 0 for p in ("temporal", "api", "worker", "postgres"))
     assert bare_cpu["client"] > 0 and service_cpu["client"] > 0  # the load generator's own
+    # The dev server's database calls, counted from its metrics for each side.
+    for side in ("bare", "shaped", "service"):
+        assert results["lifecycle"][side]["temporal_db_calls_per_case"] > 0
 
     bare, service = results["history"]["bare"], results["history"]["service"]
     assert bare["sampled"] > 0 and service["sampled"] > 0
@@ -107,6 +110,9 @@ def test_the_short_benchmark_stores_every_figure(tmp_path: Path) -> None:
     assert burst["lateness"]["fired"]["count"] == burst["breaches_fired"] > 0
     assert burst["histories"] == burst["cases"]
     assert burst["workflow_task_timeouts"] >= 0 and burst["workflow_task_failures"] >= 0
+    persistence = burst["temporal_persistence"]
+    assert persistence["calls_per_case"]["persistence"] > 0
+    assert "persistence:history/UpdateWorkflowExecution" in persistence["operations"]
     assert results["targets"][-1]["value"] is not None
 
 
