@@ -329,6 +329,17 @@ def _total(timed: dict[str, Any]) -> str:
     return str(timed["total"])
 
 
+def _autovacuum(step: dict[str, Any]) -> str:
+    """How long the lists waited for autovacuum before being timed idle (runs since 2026-12-07)."""
+    waited = step.get("autovacuum")
+    if waited is None:
+        return ""
+    if waited["pending"]:
+        pending = ", ".join(waited["pending"])
+        return f"; autovacuum still due on {pending} after {waited['waited_seconds']:.0f} s"
+    return f"; autovacuum caught up {waited['waited_seconds']:.0f} s later"
+
+
 def _copies_rows(steps: list[dict[str, Any]]) -> list[str]:
     """The lists at M reached by copying the filed cases in SQL (bench/copies.py)."""
     if not steps:
@@ -345,9 +356,8 @@ def _copies_rows(steps: list[dict[str, Any]]) -> list[str]:
             for name in LISTS
         ]  # fmt: skip
         rows.append(
-            f"| {step['open_cases']:,} | {step['copied']:,} in {step['copy_seconds']:.0f} s | "
-            + " | ".join(cells)
-            + " |"
+            f"| {step['open_cases']:,} | {step['copied']:,} in {step['copy_seconds']:.0f} s"
+            f"{_autovacuum(step)} | " + " | ".join(cells) + " |"
         )
     return rows
 

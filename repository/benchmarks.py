@@ -6,6 +6,7 @@ Nothing in the service calls these; they live here because SQL lives only in rep
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -314,6 +315,44 @@ async def vacuum_state(conn: Conn, *, table: str) -> dict[str, Any]:
         table,
     )
     return dict(row) if row is not None else {}
+
+
+async def autovacuum_pending(conn: Conn, *, tables: Sequence[str]) -> list[str]:
+    """Those of `tables` that autovacuum is taking now or would take at its next look: more dead
+    rows, rows inserted since its last vacuum, or rows changed since its last analyze than each
+    table's own thresholds (its options, else the server's settings) allow."""
+    rows = await conn.fetch(
+        """
+        WITH t AS (
+            SELECT s.relid, s.relname, s.n_dead_tup, s.n_ins_since_vacuum, s.n_mod_since_analyze,
+                   greatest(c.reltuples, 0) AS tuples,
+                   (SELECT array_agg(split_part(o, '=', 1)) FROM unnest(c.reloptions) o) AS names,
+                   (SELECT array_agg(split_part(o, '=', 2)) FROM unnest(c.reloptions) o) AS values
+            FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+            WHERE s.relname = ANY($1::text[])
+        ), o AS (
+            SELECT t.*,
+                   coalesce(values[array_position(names, 'autovacuum_vacuum_scale_factor')],
+                            current_setting('autovacuum_vacuum_scale_factor'))::float8 AS vsf,
+                   coalesce(values[array_position(names, 'autovacuum_vacuum_insert_scale_factor')],
+                            current_setting('autovacuum_vacuum_insert_scale_factor'))::float8
+                       AS isf,
+                   coalesce(values[array_position(names, 'autovacuum_analyze_scale_factor')],
+                            current_setting('autovacuum_analyze_scale_factor'))::float8 AS asf
+            FROM t
+        )
+        SELECT relname FROM o
+        WHERE EXISTS (SELECT 1 FROM pg_stat_progress_vacuum p WHERE p.relid = o.relid)
+           OR n_dead_tup > current_setting('autovacuum_vacuum_threshold')::float8 + vsf * tuples
+           OR n_ins_since_vacuum
+              > current_setting('autovacuum_vacuum_insert_threshold')::float8 + isf * tuples
+           OR n_mod_since_analyze
+              > current_setting('autovacuum_analyze_threshold')::float8 + asf * tuples
+        ORDER BY relname
+        """,
+        list(tables),
+    )
+    return [row["relname"] for row in rows]
 
 
 async def autovacuum_settings(conn: Conn) -> dict[str, str]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
+from repository import benchmarks as probes
+
 CASES = 100_000  # the open cases of issue 10's target
 EARLY = ("inquiries", "tasks")
 
@@ -41,3 +43,29 @@ async def test_a_table_counted_by_its_indexes_is_vacuumed_after_a_hundredth_of_i
     # The server's defaults would say 20,050 changed and 21,000 inserted rows.
     assert after["changed"] <= 0.01 * CASES + 50, f"{table}: vacuumed after {after}"
     assert after["inserted"] <= 0.01 * CASES + 1_000, f"{table}: vacuumed after {after}"
+
+
+async def test_the_benchmark_waits_for_a_table_that_autovacuum_would_still_take(
+    pool: asyncpg.Pool,
+) -> None:
+    """bench/scale.py times its "idle" lists once autovacuum_pending names none of their tables:
+    rows inserted past the table's threshold make it pending, a vacuum and analyze clear it."""
+    table = "bench_probe_vacuum"
+    async with pool.acquire() as conn:
+        await conn.execute(f"DROP TABLE IF EXISTS {table}")
+        # Kept from autovacuum, so that only this test's VACUUM takes it.
+        await conn.execute(f"CREATE TABLE {table} (id int) WITH (autovacuum_enabled = false)")
+        try:
+            await conn.execute(f"VACUUM ANALYZE {table}")
+            await conn.execute("SELECT pg_stat_force_next_flush()")
+            assert await probes.autovacuum_pending(conn, tables=[table]) == []
+
+            await conn.execute(f"INSERT INTO {table} SELECT generate_series(1, 3000)")
+            await conn.execute("SELECT pg_stat_force_next_flush()")
+            assert await probes.autovacuum_pending(conn, tables=[table]) == [table]
+
+            await conn.execute(f"VACUUM ANALYZE {table}")
+            await conn.execute("SELECT pg_stat_force_next_flush()")
+            assert await probes.autovacuum_pending(conn, tables=[table]) == []
+        finally:
+            await conn.execute(f"DROP TABLE {table}")
