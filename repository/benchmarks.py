@@ -326,18 +326,18 @@ async def autovacuum_pending(conn: Conn, *, tables: Sequence[str]) -> list[str]:
         WITH t AS (
             SELECT s.relid, s.relname, s.n_dead_tup, s.n_ins_since_vacuum, s.n_mod_since_analyze,
                    greatest(c.reltuples, 0) AS tuples,
-                   (SELECT array_agg(split_part(o, '=', 1)) FROM unnest(c.reloptions) o) AS names,
-                   (SELECT array_agg(split_part(o, '=', 2)) FROM unnest(c.reloptions) o) AS values
+                   (SELECT jsonb_object_agg(split_part(o, '=', 1), split_part(o, '=', 2))
+                    FROM unnest(c.reloptions) o) AS own
             FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
             WHERE s.relname = ANY($1::text[])
         ), o AS (
             SELECT t.*,
-                   coalesce(values[array_position(names, 'autovacuum_vacuum_scale_factor')],
+                   coalesce(own ->> 'autovacuum_vacuum_scale_factor',
                             current_setting('autovacuum_vacuum_scale_factor'))::float8 AS vsf,
-                   coalesce(values[array_position(names, 'autovacuum_vacuum_insert_scale_factor')],
+                   coalesce(own ->> 'autovacuum_vacuum_insert_scale_factor',
                             current_setting('autovacuum_vacuum_insert_scale_factor'))::float8
                        AS isf,
-                   coalesce(values[array_position(names, 'autovacuum_analyze_scale_factor')],
+                   coalesce(own ->> 'autovacuum_analyze_scale_factor',
                             current_setting('autovacuum_analyze_scale_factor'))::float8 AS asf
             FROM t
         )

@@ -67,5 +67,17 @@ async def test_the_benchmark_waits_for_a_table_that_autovacuum_would_still_take(
             await conn.execute(f"VACUUM ANALYZE {table}")
             await conn.execute("SELECT pg_stat_force_next_flush()")
             assert await probes.autovacuum_pending(conn, tables=[table]) == []
+
+            # The table's own options count, as migration 011's do: 1,100 rows inserted into
+            # 3,000 stay under the server's insert threshold (1,000 + 0.2 x 3,000; analyze kept
+            # out of it), and pass the table's own (1,000 + 0.01 x 3,000).
+            await conn.execute(f"ALTER TABLE {table} SET (autovacuum_analyze_scale_factor = 1)")
+            await conn.execute(f"INSERT INTO {table} SELECT generate_series(1, 1100)")
+            await conn.execute("SELECT pg_stat_force_next_flush()")
+            assert await probes.autovacuum_pending(conn, tables=[table]) == []
+            await conn.execute(
+                f"ALTER TABLE {table} SET (autovacuum_vacuum_insert_scale_factor = 0.01)"
+            )
+            assert await probes.autovacuum_pending(conn, tables=[table]) == [table]
         finally:
             await conn.execute(f"DROP TABLE {table}")
