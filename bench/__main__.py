@@ -40,6 +40,13 @@ RESULTS = stack.ROOT / "bench" / "results"
 DOCS = stack.ROOT / "docs" / "benchmarks.md"
 
 
+def _setting(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip() or not value.strip():
+        raise argparse.ArgumentTypeError(f"{text!r}: give KEY=JSON, as system.someKey=true")
+    return key.strip(), value.strip()
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--short", action="store_true", help="tiny sizes: proves the suite works")
@@ -75,6 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--temporal-config",
         action="append",
+        type=_setting,
         default=[],
         metavar="KEY=JSON",
         help="a dynamic config value of the Temporal dev server (repeatable; the server's levers)",
@@ -249,7 +257,7 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
     main_task = asyncio.current_task()
     assert main_task is not None
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
-    server_config = dict(item.split("=", 1) for item in args.temporal_config)
+    server_config = dict(args.temporal_config)
     running = await stack.start(args.database_url, workers=args.workers, temporal=server_config)
     try:
         async with Api(running.api_url, timeout=120) as http:

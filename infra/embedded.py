@@ -114,7 +114,7 @@ def _kernel_choice(host: str) -> int:
 # The dev server's settings that differ from `temporal server start-dev`'s own (KEY: JSON).
 # start-dev reads the search attributes' registry from the database on every read (so that one
 # added at run time shows at once). Every start, upsert and visibility write reads it, through
-# the dev server's single SQLite connection: 5 of the 14 database calls a ladder step made in the
+# the dev server's single SQLite connection: 7 of the 14 database calls a ladder step made in the
 # benchmark's burst (docs/levers/temporal-server.md). Ours are registered when the server starts
 # (`--search-attribute`), so the registry is cached as on a production server (60 s; the
 # deployment's dynamic config leaves it so too).
@@ -143,9 +143,9 @@ class TemporalDevServer:
         metrics_port: int | None = None,
         dynamic_config: Mapping[str, str] | None = None,
     ) -> None:
-        """`metrics_port`: the server's own Prometheus metrics (persistence, task queues), off
-        when None; `dynamic_config`: server settings as KEY: JSON over DEV_SERVER_CONFIG (the
-        benchmark's levers)."""
+        """`metrics_port`: where the server serves its own Prometheus metrics (persistence, task
+        queues); when None, start-dev picks a port and nobody reads it. `dynamic_config`: server
+        settings as KEY: JSON over DEV_SERVER_CONFIG (the benchmark's levers)."""
         self.db_file = var_dir / "temporal.db"
         self._pid_file = var_dir / "temporal.pid"
         self._log_file = var_dir / "temporal.log"

@@ -156,6 +156,19 @@ def test_a_category_the_loop_cannot_close_is_refused() -> None:
     assert done.returncode == 2 and "invalid choice: 'complaint'" in done.stderr, done.stderr
 
 
+@pytest.mark.parametrize("setting", ["system.someKey", "=true", "system.someKey="])
+def test_a_server_setting_without_key_or_value_is_refused(setting: str) -> None:
+    """--temporal-config takes KEY=JSON; anything else is refused before a stack starts."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--short", "--temporal-config", setting],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and "give KEY=JSON" in done.stderr, done.stderr
+
+
 @pytest.mark.timeout(120)
 def test_the_client_cost_benchmark_measures_both_clients() -> None:
     """bench/client_cost.py: the CPU per request of httpx and of the benchmark's aiohttp client,
