@@ -267,6 +267,7 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
                 key=await running.intake_key(),
                 handler=await running.token("handler", unit_of(args.category)),
                 category=args.category,
+                autovacuum_wait=30.0 if args.short else 300.0,
             )
             print(
                 f"stack ready in {time.perf_counter() - started:.0f} s "

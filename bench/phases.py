@@ -69,6 +69,9 @@ class Context:
     key: dict[str, str]
     handler: dict[str, str]
     category: str = LIFECYCLE_CATEGORY
+    # Seconds the idle lists wait for autovacuum (bench/scale.py); --short waits less, since a
+    # shared server's autovacuum may reach a new database only after minutes.
+    autovacuum_wait: float = 300.0
     closed_service: list[str] = field(default_factory=list)
     closed_bare: list[str] = field(default_factory=list)
     closed_shaped: list[str] = field(default_factory=list)
@@ -157,25 +160,18 @@ async def file_inquiry(ctx: Context, run: Run, category: str, i: int) -> dict[st
 async def measured(ctx: Context, work: Any, drain: Any = None) -> tuple[Run, dict[str, float]]:
     """Run a sub-phase, let the worker catch up, and return it with the CPU it cost."""
     await settle(ctx.stack, within=30)
+    # The server's metrics are read outside the CPU window: rendering them costs the server.
+    calls_before = await server_metrics.of_server(ctx.stack.temporal)
     before = await cpu_snapshot(ctx.stack)
-    calls_before = await server_calls(ctx.stack)
     run: Run = await work
     if drain is not None:
         await drain(run)
     await settle(ctx.stack)
     spent = cpu_delta(before, await cpu_snapshot(ctx.stack))
     # Not CPU, but counted the same way: the dev server's database calls in between.
-    spent[DB_CALLS] = await server_calls(ctx.stack) - calls_before
+    calls_after = await server_metrics.of_server(ctx.stack.temporal)
+    spent[DB_CALLS] = server_metrics.calls_between(calls_before, calls_after)
     return run, spent
-
-
-async def server_calls(stack: Stack) -> float:
-    """The dev server's database calls so far (persistence and visibility); 0 without its
-    metrics."""
-    port = stack.temporal.metrics_port
-    if port is None:
-        return 0.0
-    return sum(count for count, _ in (await server_metrics.scrape(port)).values())
 
 
 async def bare_intake(ctx: Context, n: int, concurrency: int) -> tuple[Run, dict[str, float]]:

@@ -24,7 +24,6 @@ PAGE = 50
 NO_CAP = 2**62  # a cap no count reaches: the totals exact, as before the cap
 COUNTED = ("overdue_total", "staff_page", "unit_tasks_total")  # the reads that count a total
 LIST_TABLES = ("inquiries", "tasks")  # what the three lists read
-AUTOVACUUM_WAIT = 300.0  # seconds; autovacuum looks once a minute by default
 
 
 async def prepare(ctx: Context) -> None:
@@ -167,11 +166,12 @@ async def read_levers(ctx: Context, repeats: int) -> dict[str, dict[str, float]]
     return figures
 
 
-async def autovacuum_settled(ctx: Context, within: float = AUTOVACUUM_WAIT) -> dict[str, Any]:
+async def autovacuum_settled(ctx: Context) -> dict[str, Any]:
     """Wait until PostgreSQL's autovacuum has caught up with the lists' tables (nothing it would
     still take), so that "idle" is idle for the database too: a read model that grew over weeks
     has been vacuumed, one filled a minute ago by the benchmark not yet. How long that took, and
-    what was still pending if `within` ran out."""
+    what was still pending if the context's `autovacuum_wait` ran out."""
+    within = ctx.autovacuum_wait
     started = time.perf_counter()
     while True:
         async with ctx.stack.pool.acquire() as conn:

@@ -10,6 +10,8 @@ from typing import Any
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from infra.embedded import TemporalDevServer
+
 # Histograms whose _count and _sum are read, by the name the report gives them.
 HISTOGRAMS = {
     "persistence_latency": "persistence",
@@ -41,6 +43,18 @@ async def scrape(port: int) -> Snapshot:
         answer = await http.get(f"http://127.0.0.1:{port}/metrics")
         answer.raise_for_status()
     return parse(answer.text)
+
+
+async def of_server(server: TemporalDevServer) -> Snapshot | None:
+    """The server's snapshot; None when it was started without a metrics port."""
+    return None if server.metrics_port is None else await scrape(server.metrics_port)
+
+
+def calls_between(before: Snapshot | None, after: Snapshot | None) -> float:
+    """Database calls (persistence and visibility) between two snapshots; 0 without them."""
+    if before is None or after is None:
+        return 0.0
+    return sum(count for count, _ in after.values()) - sum(c for c, _ in before.values())
 
 
 def spent(before: Snapshot, after: Snapshot, per: int, top: int = 12) -> dict[str, Any]:

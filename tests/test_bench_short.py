@@ -101,8 +101,12 @@ def test_the_short_benchmark_stores_every_figure(tmp_path: Path) -> None:
         assert copied["lists_idle"][name]["total_exact"] is True
     assert {"indexed_ms", "without_indexes_ms"} <= set(copied["read_levers"]["unit_tasks_page"])
     assert copied["read_levers"]["overdue_total"]["exact_ms"] > 0
-    # Timed "idle" once autovacuum had caught up with the fill and with the copies.
-    assert scale["autovacuum"]["pending"] == [] and copied["autovacuum"]["pending"] == []
+    # Timed "idle" once autovacuum had caught up, or after --short's 30 s of waiting for it (a
+    # shared server's autovacuum may take minutes to reach a new database).
+    for step in (scale, copied):
+        waited = step["autovacuum"]
+        assert waited["pending"] == [] or waited["waited_seconds"] >= 30, waited
+        assert set(waited["pending"]) <= {"inquiries", "tasks"}
     assert len(results["targets"]) >= 11
 
     burst = results["burst"]
