@@ -70,7 +70,7 @@ async def authenticate(pool: asyncpg.Pool, username: str, password: str) -> asyn
     async with pool.acquire() as conn:
         user = await directory.get_user(conn, username=username)
     # A wrong username costs as much as a wrong password.
-    valid = verify_password(user["password_hash"] if user else DUMMY_HASH, password)
+    valid = await verify_password(user["password_hash"] if user else DUMMY_HASH, password)
     return user if user is not None and valid and user["active"] else None
 
 

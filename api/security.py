@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,14 +12,11 @@ from typing import Any
 import jwt
 
 from core.settings import Settings
+from service.accounts import DUMMY_HASH as DUMMY_HASH
 from service.accounts import hash_intake_key as hash_intake_key  # re-exported for routes
-from service.accounts import hash_password
 from service.accounts import verify_password as verify_password
 
 JWT_ALGORITHM = "HS256"
-
-# Checked against when the user does not exist, so a wrong username costs as much as a wrong password.
-DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
 
 
 def issue_token(*, username: str, role: str, version: int, secret: str, ttl: timedelta) -> str:

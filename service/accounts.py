@@ -2,12 +2,18 @@
 
 Passwords are hashed with argon2 and intake keys stored as SHA-256 hashes; neither is ever
 returned or logged. Every change is written to the audit log in the same transaction.
+
+An argon2 hash or check takes about 0.1–0.2 s of CPU and 64 MiB: it runs in a thread of its own
+pool (at most two at a time), never on the event loop, where it would hold up every other
+request of the process for its whole duration.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 
 import asyncpg
 from argon2 import PasswordHasher
@@ -18,6 +24,7 @@ from domain.models import UNIT_BOUND_ROLES, Channel, Role
 from repository import Conn, audit, directory
 
 _hasher = PasswordHasher()
+_hashing = ThreadPoolExecutor(max_workers=2, thread_name_prefix="argon2")
 INTAKE_KEY_PREFIX = "ik_"
 MIN_PASSWORD = 8
 
@@ -34,15 +41,26 @@ class NoSuchAccount(LookupError):
     """No user or intake key of that name."""
 
 
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+async def hash_password(password: str) -> str:
+    return await asyncio.get_running_loop().run_in_executor(_hashing, _hasher.hash, password)
 
 
-def verify_password(password_hash: str, password: str) -> bool:
+async def verify_password(password_hash: str, password: str) -> bool:
+    return await asyncio.get_running_loop().run_in_executor(
+        _hashing, _verify, password_hash, password
+    )
+
+
+def _verify(password_hash: str, password: str) -> bool:
     try:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+# Checked against when the user does not exist, so a wrong username costs as much as a wrong
+# password (hashed once, at import).
+DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
 def new_intake_key() -> str:
@@ -81,7 +99,7 @@ async def add_user(
     created = await directory.add_user(
         conn,
         username=username,
-        password_hash=hash_password(password),
+        password_hash=await hash_password(password),
         role=parsed.value,
         unit_code=unit_code if parsed in UNIT_BOUND_ROLES else None,
     )
@@ -105,7 +123,7 @@ async def change_password(
     if before is None:
         raise NoSuchAccount(f"there is no user {username!r}")
     after = await directory.set_password(
-        conn, username=username, password_hash=hash_password(password)
+        conn, username=username, password_hash=await hash_password(password)
     )
     assert after is not None
     await audit.record(
