@@ -92,6 +92,15 @@ async def test_api_worker_and_temporal_as_separate_processes(stack: Stack) -> No
         process.send_signal(signal.SIGINT)
         assert await exited(process, within=30) == 0, stack.output(process)[-3000:]
     assert await nothing_left(stack, within=5) == []
+    for process in (api, worker):
+        # Once started, each froze its start's heap (modules, routes, the SDK: well over 50,000
+        # objects) out of the garbage collector's full collections (docs/levers/gc.md).
+        frozen = [
+            json.loads(line)
+            for line in stack.output(process).splitlines()
+            if '"startup_heap_frozen"' in line
+        ]
+        assert len(frozen) == 1 and frozen[0]["objects"] > 50_000, stack.output(process)[-3000:]
     traces.close()
     names = {name for _, name, _ in collector.spans}
     assert "POST /api/v1/inquiries" in names, names  # from the API process
