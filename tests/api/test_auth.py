@@ -12,6 +12,7 @@ from argon2.exceptions import VerificationError
 
 from service.accounts import DUMMY_HASH
 from tests.conftest import Service, inquiry_body
+from tests.loop_stalls import loop_stalls
 
 
 async def _filed(service: Service) -> dict[str, str]:
@@ -123,35 +124,22 @@ async def test_sign_ins_do_not_hold_up_the_api(service: Service) -> None:
         with contextlib.suppress(VerificationError):
             PasswordHasher().verify(DUMMY_HASH, "not-the-password")
         alone.append(time.perf_counter() - started)
-    stalls: list[float] = []
-    done = asyncio.Event()
-
-    async def heartbeat() -> None:
-        last = time.perf_counter()
-        while not done.is_set():
-            await asyncio.sleep(0.005)
-            now = time.perf_counter()
-            stalls.append(now - last)
-            last = now
-
     # A full collection of this test process's heap stalls the loop too (0.26 s was seen while
     # the checks ran): not what this test is about, so none runs while it measures.
     gc.collect()
     gc.disable()
-    beating = asyncio.create_task(heartbeat())
     try:
-        answers = await asyncio.gather(
-            *(
-                service.http.post(
-                    "/api/v1/auth/token",
-                    data={"username": f"nobody-{n}", "password": "wrong-password"},
+        async with loop_stalls() as stalls:
+            answers = await asyncio.gather(
+                *(
+                    service.http.post(
+                        "/api/v1/auth/token",
+                        data={"username": f"nobody-{n}", "password": "wrong-password"},
+                    )
+                    for n in range(6)
                 )
-                for n in range(6)
             )
-        )
     finally:
-        done.set()
-        await beating
         gc.enable()
     assert [a.status_code for a in answers] == [401] * 6
     # On the loop, each check stalls it for a whole check (as long as one alone, or longer

@@ -3,7 +3,6 @@ applying the change then moves the due times exactly as previewed."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from datetime import UTC, date, datetime, timedelta
 
@@ -12,6 +11,7 @@ from repository import benchmarks as probes
 from service import change_preview
 from tests.cases import act, file_case, row
 from tests.conftest import Service
+from tests.loop_stalls import loop_stalls
 
 
 async def test_a_policy_preview_counts_and_foretells_the_new_due_times(service: Service) -> None:
@@ -90,27 +90,14 @@ async def test_the_event_loop_answers_while_a_large_preview_is_computed(
     inquiry_id, _ = await file_case(service, category)
     async with service.pool.acquire() as conn:
         copies = await probes.copy_case_with_clocks(conn, inquiry_id=inquiry_id, n=6000)
-    stalls: list[float] = []
-    done = asyncio.Event()
-
-    async def heartbeat() -> None:
-        last = time.perf_counter()
-        while not done.is_set():
-            await asyncio.sleep(0.005)
-            now = time.perf_counter()
-            stalls.append(now - last)
-            last = now
-
-    beating = asyncio.create_task(heartbeat())
     try:
-        started = time.perf_counter()
-        got = await change_preview.policy_change(
-            service.pool, category=category, fields={"reply_within": 1.0}
-        )
-        took = time.perf_counter() - started
+        async with loop_stalls() as stalls:
+            started = time.perf_counter()
+            got = await change_preview.policy_change(
+                service.pool, category=category, fields={"reply_within": 1.0}
+            )
+            took = time.perf_counter() - started
     finally:
-        done.set()
-        await beating
         async with service.pool.acquire() as conn:
             await probes.remove_copies(conn, copies)
     assert (got.open_cases, got.changed) == (6001, 6001)
