@@ -97,7 +97,7 @@ async def _serve(settings: Settings, *, client: Client, with_api: bool, with_wor
     if with_api:
         server = api_server(create_app(settings, pool=pool, temporal=client), settings)
         tasks.append(asyncio.create_task(server.serve()))
-    await _freeze_startup_heap(server, tasks)
+    await _freeze_startup_heap(server, tasks, stop)
     try:
         done, _ = await asyncio.wait(
             [asyncio.create_task(stop.wait()), *tasks], return_when=asyncio.FIRST_COMPLETED
@@ -117,15 +117,15 @@ async def _serve(settings: Settings, *, client: Client, with_api: bool, with_wor
 
 
 async def _freeze_startup_heap(
-    server: uvicorn.Server | None, tasks: list[asyncio.Task[None]]
+    server: uvicorn.Server | None, tasks: list[asyncio.Task[None]], stop: asyncio.Event
 ) -> None:
     """Once the process has started (the app's lifespan done, the worker built), move what the
     start created (modules, routes, models, the SDK's tables: most of the heap) out of the
     garbage collector's reach. A full collection then scans only what requests and workflows
     created since, instead of pausing the process for the whole heap."""
     while server is not None and not server.started:
-        if any(task.done() for task in tasks):
-            break  # it failed to start: _serve raises its error
+        if stop.is_set() or any(task.done() for task in tasks):
+            break  # a signal, or it failed to start: _serve stops or raises its error
         await asyncio.sleep(0.05)
     gc.collect()
     gc.freeze()
