@@ -22,9 +22,11 @@ from bench import burst, copies, report, scale, stack
 from bench.client import Api
 from bench.load import Run, summary
 from bench.phases import (
+    AUTOVACUUM_WAIT,
     DB_CALLS,
     GROUPS,
     LIFECYCLE_CATEGORY,
+    SHORT_AUTOVACUUM_WAIT,
     Context,
     bare_intake,
     bare_lifecycle,
@@ -267,7 +269,7 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
                 key=await running.intake_key(),
                 handler=await running.token("handler", unit_of(args.category)),
                 category=args.category,
-                autovacuum_wait=30.0 if args.short else 300.0,
+                autovacuum_wait=SHORT_AUTOVACUUM_WAIT if args.short else AUTOVACUUM_WAIT,
             )
             print(
                 f"stack ready in {time.perf_counter() - started:.0f} s "

@@ -59,6 +59,10 @@ def inquiry_body(category: str, i: int) -> dict[str, Any]:
     }
 
 
+AUTOVACUUM_WAIT = 300.0  # seconds; autovacuum looks once a minute by default
+SHORT_AUTOVACUUM_WAIT = 30.0
+
+
 @dataclass
 class Context:
     """What the phases share: the stack, one HTTP client, the credentials they act with, and
@@ -71,7 +75,7 @@ class Context:
     category: str = LIFECYCLE_CATEGORY
     # Seconds the idle lists wait for autovacuum (bench/scale.py); --short waits less, since a
     # shared server's autovacuum may reach a new database only after minutes.
-    autovacuum_wait: float = 300.0
+    autovacuum_wait: float = AUTOVACUUM_WAIT
     closed_service: list[str] = field(default_factory=list)
     closed_bare: list[str] = field(default_factory=list)
     closed_shaped: list[str] = field(default_factory=list)

@@ -54,7 +54,11 @@ def calls_between(before: Snapshot | None, after: Snapshot | None) -> float:
     """Database calls (persistence and visibility) between two snapshots; 0 without them."""
     if before is None or after is None:
         return 0.0
-    return sum(count for count, _ in after.values()) - sum(c for c, _ in before.values())
+    return _calls(after) - _calls(before)
+
+
+def _calls(snapshot: Snapshot) -> float:
+    return sum(count for count, _ in snapshot.values())
 
 
 def spent(before: Snapshot, after: Snapshot, per: int, top: int = 12) -> dict[str, Any]:
