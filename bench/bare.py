@@ -85,7 +85,7 @@ class ShapedWorkflow:
 
     @workflow.run
     async def run(self, case: str) -> str:
-        # Until 2026-12-07 (revision 2 of the case) a first local activity came before it.
+        # One local activity in the first task, as the case's revision 3 has (receive_and_dispatch).
         await workflow.execute_local_activity(
             dispatched, workflow.info().workflow_id, start_to_close_timeout=SHORT
         )

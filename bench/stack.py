@@ -25,7 +25,7 @@ import httpx
 from temporalio.client import Client
 
 from bench import procs
-from core.db import create_pool, init_connection
+from core.db import create_pool, init_connection, keep_session
 from core.settings import Settings
 from core.temporal import connect_temporal
 from infra.accounts import add_intake_key, add_user, load_demo_data
@@ -173,9 +173,13 @@ async def start(
     client = await connect_temporal(Settings(temporal_address=server.address, var_dir=var))
     admin_dsn, database, embedded = await new_database(home, admin_dsn, prefix="bench")
     dsn = with_database(admin_dsn, database)
-    # The service's own pool setup (jsonb as Python objects), named so its CPU can be told apart.
+    # The service's own pool setup (jsonb as Python objects, no reset statement per release),
+    # named so its CPU can be told apart.
     pool = await asyncpg.create_pool(
-        dsn, init=init_connection, server_settings={"application_name": APPLICATION}
+        dsn,
+        init=init_connection,
+        reset=keep_session,
+        server_settings={"application_name": APPLICATION},
     )
     await load_demo_data(pool)
     api_port = free_port()

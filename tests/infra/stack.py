@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from temporalio.client import Client
 
 from infra.embedded import free_port
 from infra.processes import alive, cmdline, processes_naming
@@ -111,6 +112,17 @@ class Stack:
         api_env = {"TEMPORAL_ADDRESS": temporal_address, **(env or {})}
         await self.ready(self.inquiry("api", env=api_env))
 
+    async def temporal_with_demo(self) -> tuple[subprocess.Popen[bytes], str]:
+        """`inquiry temporal` alone, serving; then `inquiry migrate` and `inquiry demo-data`.
+        The Temporal process and the demo's intake key."""
+        temporal = self.inquiry("temporal")
+        await connect(f"127.0.0.1:{self.temporal_port}")
+        migrated = self.inquiry("migrate")
+        assert await exited(migrated, within=30) == 0, self.output(migrated)
+        demo = self.inquiry("demo-data")
+        assert await exited(demo, within=60) == 0, self.output(demo)
+        return temporal, self.intake_key(demo)
+
     def temporal_servers(self) -> list[int]:
         """Pids of the Temporal servers running on this var/'s database file."""
         db_file = str(self.var / "temporal.db")
@@ -135,6 +147,18 @@ class Stack:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGCONT)
                 os.kill(pid, signal.SIGKILL)
+
+
+async def connect(address: str, within: float = 40.0) -> Client:
+    """A client of the Temporal server at `address`, once it answers."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        try:
+            return await Client.connect(address)
+        except RuntimeError:
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.3)
 
 
 async def exited(process: subprocess.Popen[bytes], within: float) -> int:

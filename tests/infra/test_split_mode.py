@@ -11,30 +11,18 @@ import signal
 import httpx
 import pytest
 from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
-from temporalio.client import Client
 
 from tests.conftest import inquiry_body
 from tests.core.test_telemetry import otlp_receiver
-from tests.infra.stack import Stack, exited, nothing_left
+from tests.infra.stack import Stack, connect, exited, nothing_left
 from workflows.search_attributes import ALL
 
 pytestmark = pytest.mark.timeout(90)
 
 
-async def _connect(address: str, within: float = 40.0) -> Client:
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
-        try:
-            return await Client.connect(address)
-        except RuntimeError:
-            if asyncio.get_running_loop().time() > deadline:
-                raise
-            await asyncio.sleep(0.3)
-
-
 async def test_inquiry_temporal_alone_serves_a_client(stack: Stack) -> None:
     temporal = stack.inquiry("temporal")
-    client = await _connect(f"127.0.0.1:{stack.temporal_port}")
+    client = await connect(f"127.0.0.1:{stack.temporal_port}")
     listed = await client.operator_service.list_search_attributes(
         ListSearchAttributesRequest(namespace="default")
     )
@@ -52,13 +40,7 @@ async def test_inquiry_temporal_alone_serves_a_client(stack: Stack) -> None:
 
 
 async def test_api_worker_and_temporal_as_separate_processes(stack: Stack) -> None:
-    temporal = stack.inquiry("temporal")
-    await _connect(f"127.0.0.1:{stack.temporal_port}")
-    migrated = stack.inquiry("migrate")
-    assert await exited(migrated, within=30) == 0, stack.output(migrated)
-    demo = stack.inquiry("demo-data")
-    assert await exited(demo, within=30) == 0, stack.output(demo)
-    key = stack.intake_key(demo)
+    temporal, key = await stack.temporal_with_demo()
     # Both send traces to a real OTLP/HTTP receiver (the spans still batched at exit too).
     traces = contextlib.ExitStack()
     endpoint, collector = traces.enter_context(otlp_receiver())

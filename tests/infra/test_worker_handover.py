@@ -24,7 +24,6 @@ from core.db import init_connection
 from infra.accounts import add_user
 from tests.conftest import PASSWORD, inquiry_body
 from tests.infra.stack import Stack, exited
-from tests.infra.test_split_mode import _connect
 
 pytestmark = pytest.mark.timeout(150)
 
@@ -64,13 +63,7 @@ async def _handler_of(stack: Stack, http: httpx.AsyncClient, inquiry_id: str) ->
 async def test_a_worker_stopped_with_sigterm_hands_its_cases_to_the_next_at_once(
     stack: Stack,
 ) -> None:
-    temporal = stack.inquiry("temporal")
-    await _connect(f"127.0.0.1:{stack.temporal_port}")
-    migrated = stack.inquiry("migrate")
-    assert await exited(migrated, within=30) == 0, stack.output(migrated)
-    demo = stack.inquiry("demo-data")
-    assert await exited(demo, within=60) == 0, stack.output(demo)
-    key = stack.intake_key(demo)
+    temporal, key = await stack.temporal_with_demo()
     first = stack.inquiry("worker", env=STICKY_WAIT)
     api = stack.inquiry("api")
     await stack.ready(api)
