@@ -29,7 +29,7 @@ from uuid import UUID
 
 from temporalio.api.enums.v1 import EventType, TimeoutType
 
-from bench import server_metrics
+from bench import server_metrics, worker_cache
 from bench.load import Run, Timed, run_many, summary
 from bench.phases import (
     LIFECYCLE_CATEGORY,
@@ -287,6 +287,7 @@ async def run_burst(
     await _sleep_until(breach - timedelta(seconds=10))
     # The server's metrics are read outside the CPU window: rendering them costs the server.
     server_before = await server_metrics.of_server(ctx.stack.temporal)
+    cache_before = await worker_cache.scrape(ctx.stack.worker_metrics_ports)
     before = await cpu_snapshot(ctx.stack)
     stop = asyncio.Event()
     probe = asyncio.create_task(probe_dispatch(ctx, stop))
@@ -295,6 +296,7 @@ async def run_burst(
     stop.set()
     cpu = cpu_delta(before, await cpu_snapshot(ctx.stack))
     server_after = await server_metrics.of_server(ctx.stack.temporal)
+    cache_after = await worker_cache.scrape(ctx.stack.worker_metrics_ports)
     rss = memory(ctx)
     probed = await probe
     await settle(ctx.stack, within=300)
@@ -334,5 +336,6 @@ async def run_burst(
             else None
         ),
         "rss_bytes": rss,
+        "sticky_cache": worker_cache.between(cache_before, cache_after),
         "worker_settings": {name: os.environ.get(name) for name in WORKER_SETTINGS},
     }

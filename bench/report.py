@@ -146,6 +146,18 @@ def burst_rows(burst: dict[str, Any]) -> list[str]:
         f"| CPU from 10 s before the breach until the last step fired ({_seconds(burst['all_fired_after_seconds'])} after it)"
         f" | Temporal {cpu['temporal']:.0f} s, worker {cpu['worker']:.0f} s, API {cpu['api']:.0f} s,"
         f" PostgreSQL {cpu['postgres']:.0f} s |",
+        *_cache_row(burst.get("sticky_cache")),
+    ]
+
+
+def _cache_row(cache: dict[str, int] | None) -> list[str]:
+    """The workers' sticky cache over the same window (runs stored before it was read have none)."""
+    if cache is None:
+        return []
+    return [
+        f"| the workers' cache over the same window: workflow tasks that found their case cached /"
+        f" that replayed it from its history / cases evicted | {cache['hits']:,} /"
+        f" {cache['misses']:,} / {cache['evictions']:,} |"
     ]
 
 

@@ -59,6 +59,8 @@ class Stack:
     bare_queue: str
     embedded_pg: EmbeddedPostgres | None = None
     children: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    # The SDK's Prometheus port of each service worker process (bench/worker_cache.py).
+    worker_metrics_ports: list[int] = field(default_factory=list)
 
     @property
     def dsn(self) -> str:
@@ -219,7 +221,9 @@ async def start(
     for i in range(1, workers + 1):
         name = "worker" if i == 1 else f"worker-{i}"
         # Each its own metrics port: two processes cannot bind one.
-        metrics = {"WORKER_METRICS_ADDRESS": f"127.0.0.1:{free_port()}"}
+        port = free_port()
+        stack.worker_metrics_ports.append(port)
+        metrics = {"WORKER_METRICS_ADDRESS": f"127.0.0.1:{port}"}
         stack.children[name] = _spawn(home, name, [*cli, "worker"], {**env, **metrics})
     bare = ["-m", "bench.bare", server.address, stack.bare_queue]
     stack.children["bare"] = _spawn(home, "bare", bare, env)

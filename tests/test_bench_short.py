@@ -116,6 +116,10 @@ def test_the_short_benchmark_stores_every_figure(tmp_path: Path) -> None:
     assert burst["lateness"]["fired"]["count"] == burst["breaches_fired"] > 0
     assert burst["histories"] == burst["cases"]
     assert burst["workflow_task_timeouts"] >= 0 and burst["workflow_task_failures"] >= 0
+    # Every breach ran in a workflow task of the worker, which found its case cached or not.
+    cache = burst["sticky_cache"]
+    assert cache["hits"] + cache["misses"] >= burst["breaches_fired"], cache
+    assert any("found their case cached" in row for row in report.burst_rows(burst))
     persistence = burst["temporal_persistence"]
     assert persistence["calls_per_case"]["persistence"] > 0
     assert "persistence:history/UpdateWorkflowExecution" in persistence["operations"]
