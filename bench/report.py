@@ -155,9 +155,9 @@ def _cache_row(cache: dict[str, int] | None) -> list[str]:
     if cache is None:
         return []
     return [
-        f"| the workers' cache over the same window: workflow tasks that found their case cached /"
-        f" that replayed it from its history / cases evicted | {cache['hits']:,} /"
-        f" {cache['misses']:,} / {cache['evictions']:,} |"
+        f"| the workers' cache over the same window: tasks from their own (sticky) queue that"
+        f" found their case cached / that replayed it from its history; cases evicted"
+        f" | {cache['hits']:,} / {cache['misses']:,}; {cache['evictions']:,} |"
     ]
 
 

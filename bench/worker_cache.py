@@ -1,6 +1,8 @@
 """The service workers' sticky cache, read from the SDK's Prometheus endpoint of each worker
-process: how many workflow tasks found their case cached (a hit), how many had to replay it
-from its history (a miss), and how many cached cases were evicted to make room."""
+process: how many workflow tasks from the worker's own (sticky) queue found their case cached (a
+hit) or had to replay it from its history (a miss), and how many cached cases were evicted to
+make room. A task that timed out on the sticky queue and came back through the shared queue is
+counted in neither: it carries the case's whole history, which the worker replays."""
 
 from __future__ import annotations
 

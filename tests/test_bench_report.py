@@ -85,4 +85,4 @@ def test_a_burst_stored_before_the_cache_was_read_renders_without_its_row() -> N
     burst = json.loads(stored.read_text())["burst"]
     assert not any("found their case cached" in row for row in burst_rows(burst))
     burst["sticky_cache"] = {"hits": 4990, "misses": 10, "evictions": 0}
-    assert any("4,990 / 10 / 0" in row for row in burst_rows(burst))
+    assert any("4,990 / 10; 0" in row for row in burst_rows(burst))

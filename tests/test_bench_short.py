@@ -116,9 +116,12 @@ def test_the_short_benchmark_stores_every_figure(tmp_path: Path) -> None:
     assert burst["lateness"]["fired"]["count"] == burst["breaches_fired"] > 0
     assert burst["histories"] == burst["cases"]
     assert burst["workflow_task_timeouts"] >= 0 and burst["workflow_task_failures"] >= 0
-    # Every breach ran in a workflow task of the worker, which found its case cached or not.
+    # Each breach ran in a workflow task. One from the worker's sticky queue found its case
+    # cached or not (the SDK counts those); one that timed out there went to the shared queue,
+    # where the SDK counts neither.
     cache = burst["sticky_cache"]
-    assert cache["hits"] + cache["misses"] >= burst["breaches_fired"], cache
+    sticky = burst["breaches_fired"] - burst["workflow_task_timeouts"]
+    assert cache["hits"] + cache["misses"] >= sticky, (cache, burst["workflow_task_timeouts"])
     assert any("found their case cached" in row for row in report.burst_rows(burst))
     persistence = burst["temporal_persistence"]
     assert persistence["calls_per_case"]["persistence"] > 0
