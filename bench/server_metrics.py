@@ -38,11 +38,16 @@ def parse(text: str) -> Snapshot:
     return {key: (count, seconds) for key, (count, seconds) in found.items()}
 
 
-async def scrape(port: int) -> Snapshot:
+async def text(port: int) -> str:
+    """What a local Prometheus endpoint serves (the server's, or a worker's SDK runtime)."""
     async with httpx.AsyncClient(timeout=10) as http:
         answer = await http.get(f"http://127.0.0.1:{port}/metrics")
         answer.raise_for_status()
-    return parse(answer.text)
+    return answer.text
+
+
+async def scrape(port: int) -> Snapshot:
+    return parse(await text(port))
 
 
 async def of_server(server: TemporalDevServer) -> Snapshot | None:

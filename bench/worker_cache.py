@@ -6,8 +6,9 @@ counted in neither: it carries the case's whole history, which the worker replay
 
 from __future__ import annotations
 
-import httpx
 from prometheus_client.parser import text_string_to_metric_families
+
+from bench import server_metrics
 
 # The SDK's counters, by the name the report gives them.
 COUNTERS = {
@@ -23,23 +24,18 @@ def parse(text: str) -> Counts:
     """Each counter summed over its labels (task queue, workflow type)."""
     counts = dict.fromkeys(COUNTERS.values(), 0.0)
     for family in text_string_to_metric_families(text):
-        # The parser names a counter without its `_total`; the SDK's have none to drop.
-        name = COUNTERS.get(family.name) or COUNTERS.get(family.name.removesuffix("_total"))
-        if name is None:
-            continue
-        counts[name] += sum(s.value for s in family.samples if not s.name.endswith("_created"))
+        name = COUNTERS.get(family.name)
+        if name is not None:
+            counts[name] += sum(sample.value for sample in family.samples)
     return counts
 
 
 async def scrape(ports: list[int]) -> Counts:
     """The counters of every worker process, added up."""
     total = dict.fromkeys(COUNTERS.values(), 0.0)
-    async with httpx.AsyncClient(timeout=10) as http:
-        for port in ports:
-            answer = await http.get(f"http://127.0.0.1:{port}/metrics")
-            answer.raise_for_status()
-            for name, value in parse(answer.text).items():
-                total[name] += value
+    for port in ports:
+        for name, value in parse(await server_metrics.text(port)).items():
+            total[name] += value
     return total
 
 

@@ -161,6 +161,18 @@ async def connect(address: str, within: float = 40.0) -> Client:
             await asyncio.sleep(0.3)
 
 
+async def until_dispatched(http: httpx.AsyncClient, code: str) -> str | None:
+    """Poll the public lookup of a case for up to 30 s while a worker process routes and
+    dispatches it; its last status ("dispatched" once it is)."""
+    status = None
+    for _ in range(150):
+        status = (await http.get(f"/api/v1/public/inquiries/{code}")).json().get("status")
+        if status == "dispatched":
+            break
+        await asyncio.sleep(0.2)
+    return status
+
+
 async def exited(process: subprocess.Popen[bytes], within: float) -> int:
     """Wait for the process to end; its return code."""
     deadline = asyncio.get_running_loop().time() + within

@@ -3,7 +3,6 @@ separate processes; it never shares its SQLite file with a second server."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import signal
@@ -14,7 +13,7 @@ from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 
 from tests.conftest import inquiry_body
 from tests.core.test_telemetry import otlp_receiver
-from tests.infra.stack import Stack, connect, exited, nothing_left
+from tests.infra.stack import Stack, connect, exited, nothing_left, until_dispatched
 from workflows.search_attributes import ALL
 
 pytestmark = pytest.mark.timeout(90)
@@ -54,13 +53,8 @@ async def test_api_worker_and_temporal_as_separate_processes(stack: Stack) -> No
             "/api/v1/inquiries", json=inquiry_body(), headers={"X-API-Key": key}
         )
         assert filed.status_code == 201, filed.text
-        code = filed.json()["tracking_code"]
-        status = None
-        for _ in range(150):  # the worker, a process of its own, routes and dispatches it
-            status = (await http.get(f"/api/v1/public/inquiries/{code}")).json().get("status")
-            if status == "dispatched":
-                break
-            await asyncio.sleep(0.2)
+        # The worker, a process of its own, routes and dispatches it.
+        status = await until_dispatched(http, filed.json()["tracking_code"])
         assert status == "dispatched", stack.output(worker)[-3000:]
         # The API serves /metrics; the worker process, its Temporal SDK metrics.
         api_metrics = await http.get("/metrics")

@@ -12,7 +12,6 @@ API's 35 s, and the test would fail.
 
 from __future__ import annotations
 
-import asyncio
 import signal
 import uuid
 
@@ -23,7 +22,7 @@ import pytest
 from core.db import init_connection
 from infra.accounts import add_user
 from tests.conftest import PASSWORD, inquiry_body
-from tests.infra.stack import Stack, exited
+from tests.infra.stack import Stack, exited, until_dispatched
 
 pytestmark = pytest.mark.timeout(150)
 
@@ -33,13 +32,9 @@ STICKY_WAIT = {"WORKER_STICKY_SCHEDULE_TO_START_SECONDS": "120"}
 async def _dispatched(http: httpx.AsyncClient, key: str) -> dict[str, str]:
     filed = await http.post("/api/v1/inquiries", json=inquiry_body(), headers={"X-API-Key": key})
     assert filed.status_code == 201, filed.text
-    code = filed.json()["tracking_code"]
-    for _ in range(150):
-        case = (await http.get(f"/api/v1/public/inquiries/{code}")).json()
-        if case.get("status") == "dispatched":
-            return dict(filed.json())
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"not dispatched: {case}")
+    status = await until_dispatched(http, filed.json()["tracking_code"])
+    assert status == "dispatched", status
+    return dict(filed.json())
 
 
 async def _handler_of(stack: Stack, http: httpx.AsyncClient, inquiry_id: str) -> dict[str, str]:
